@@ -1,0 +1,187 @@
+#include "commandline.h"
+
+#include <QCommandLineParser>
+#include <QFile>
+
+#include <cmath>
+#include <limits>
+
+namespace Herald {
+
+namespace {
+
+// Reads a whole number option within [min, max]; on failure sets error and returns false.
+template<typename T>
+bool readNumber(const QCommandLineParser &parser, const QString &name, T min, T max, T *out,
+                QString *error)
+{
+    if (!parser.isSet(name))
+        return true;
+    const QString text = parser.value(name);
+    bool ok = false;
+    const qlonglong value = text.toLongLong(&ok);
+    if (!ok || value < qlonglong(min) || value > qlonglong(max)) {
+        *error = QStringLiteral("--%1: expected a whole number from %2 to %3, got \"%4\"")
+                     .arg(name)
+                     .arg(qlonglong(min))
+                     .arg(qlonglong(max))
+                     .arg(text);
+        return false;
+    }
+    *out = T(value);
+    return true;
+}
+
+} // namespace
+
+CommandLine CommandLine::parse(const QStringList &arguments)
+{
+    CommandLine result;
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "Herald: a Server-Sent Events broadcaster and its monitoring and test console.\n"
+        "Without --headless it opens the console window; with it, it serves until stopped."));
+    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
+
+    const QList<QCommandLineOption> options = {
+        {QStringLiteral("headless"), QStringLiteral("Serve without a window.")},
+        {QStringLiteral("port"),
+         QStringLiteral("TCP port to listen on (0 picks a free one). Default 8080."),
+         QStringLiteral("P")},
+        {QStringLiteral("bind"), QStringLiteral("Address to listen on. Default 127.0.0.1."),
+         QStringLiteral("ADDR")},
+        {QStringLiteral("history"),
+         QStringLiteral("Events kept for Last-Event-ID replay. Default 1000."),
+         QStringLiteral("N")},
+        {QStringLiteral("heartbeat"),
+         QStringLiteral("Seconds between heartbeat comments on idle streams. Default 15."),
+         QStringLiteral("S")},
+        {QStringLiteral("retry"),
+         QStringLiteral("Reconnect delay sent to clients, in milliseconds. Default 3000."),
+         QStringLiteral("MS")},
+        {QStringLiteral("publish-token"),
+         QStringLiteral("Require \"Authorization: Bearer T\" to publish and kick."),
+         QStringLiteral("T")},
+        {QStringLiteral("publish-token-file"),
+         QStringLiteral("Read the publish token from the first line of a file."),
+         QStringLiteral("FILE")},
+        {QStringLiteral("max-clients"),
+         QStringLiteral("Most stream clients at once (0: no limit)."), QStringLiteral("N")},
+        {QStringLiteral("max-body"),
+         QStringLiteral("Largest request body in bytes. Default 1048576."),
+         QStringLiteral("BYTES")},
+        {QStringLiteral("max-queue"),
+         QStringLiteral("Unsent bytes a client may fall behind before it is disconnected. "
+                        "Default 1048576."),
+         QStringLiteral("BYTES")},
+        {QStringLiteral("allow-origin"),
+         QStringLiteral("Access-Control-Allow-Origin value. Default * when bound to loopback, "
+                        "none otherwise."),
+         QStringLiteral("ORIGIN")},
+        {QStringLiteral("workers"),
+         QStringLiteral("Delivery threads (0: one per core). Default 0."), QStringLiteral("N")},
+        {QStringLiteral("node-id"), QStringLiteral("This node's name. Default host name and port."),
+         QStringLiteral("NAME")},
+    };
+    parser.addOptions(options);
+    const QCommandLineOption helpOption = parser.addHelpOption();
+    const QCommandLineOption versionOption = parser.addVersionOption();
+
+    if (!parser.parse(arguments)) {
+        result.action = Action::Error;
+        result.text = parser.errorText();
+        return result;
+    }
+    if (parser.isSet(helpOption)) {
+        result.action = Action::Help;
+        result.text = parser.helpText();
+        return result;
+    }
+    if (parser.isSet(versionOption)) {
+        result.action = Action::Version;
+        result.text = QStringLiteral("herald %1\n").arg(QStringLiteral(HERALD_VERSION));
+        return result;
+    }
+    if (!parser.positionalArguments().isEmpty()) {
+        result.action = Action::Error;
+        result.text = QStringLiteral("unexpected argument \"%1\"")
+                          .arg(parser.positionalArguments().first());
+        return result;
+    }
+
+    result.headless = parser.isSet(QStringLiteral("headless"));
+    NodeConfig &node = result.node;
+    QString error;
+    auto fail = [&result](const QString &message) {
+        result.action = Action::Error;
+        result.text = message;
+        return result;
+    };
+
+    if (!readNumber<quint16>(parser, QStringLiteral("port"), 0, 65535, &node.port, &error))
+        return fail(error);
+    if (parser.isSet(QStringLiteral("bind"))) {
+        const QString text = parser.value(QStringLiteral("bind"));
+        if (text == QLatin1String("localhost"))
+            node.bindAddress = QHostAddress::LocalHost;
+        else if (!node.bindAddress.setAddress(text))
+            return fail(QStringLiteral("--bind: \"%1\" is not an IP address").arg(text));
+    }
+    qlonglong history = node.broadcast.historySize;
+    if (!readNumber<qlonglong>(parser, QStringLiteral("history"), 0, 10000000, &history, &error))
+        return fail(error);
+    node.broadcast.historySize = history;
+
+    if (parser.isSet(QStringLiteral("heartbeat"))) {
+        bool ok = false;
+        const double seconds = parser.value(QStringLiteral("heartbeat")).toDouble(&ok);
+        if (!ok || !std::isfinite(seconds) || seconds < 0.01 || seconds > 86400)
+            return fail(
+                QStringLiteral("--heartbeat: expected seconds from 0.01 to 86400, got \"%1\"")
+                    .arg(parser.value(QStringLiteral("heartbeat"))));
+        node.broadcast.heartbeatMs = int(std::lround(seconds * 1000));
+    }
+    if (!readNumber<int>(parser, QStringLiteral("retry"), 0, 86400000, &node.broadcast.retryMs,
+                         &error))
+        return fail(error);
+    if (!readNumber<int>(parser, QStringLiteral("max-clients"), 0, 10000000, &node.http.maxClients,
+                         &error))
+        return fail(error);
+    if (!readNumber<qint64>(parser, QStringLiteral("max-body"), 1, qint64(1) << 30,
+                            &node.http.limits.maxBodyBytes, &error))
+        return fail(error);
+    if (!readNumber<qint64>(parser, QStringLiteral("max-queue"), 1024, qint64(1) << 32,
+                            &node.broadcast.maxQueuedBytes, &error))
+        return fail(error);
+    if (!readNumber<int>(parser, QStringLiteral("workers"), 0, 256, &node.broadcast.workers,
+                         &error))
+        return fail(error);
+
+    if (parser.isSet(QStringLiteral("publish-token")))
+        node.http.publishToken = parser.value(QStringLiteral("publish-token")).toUtf8();
+    if (parser.isSet(QStringLiteral("publish-token-file"))) {
+        QFile file(parser.value(QStringLiteral("publish-token-file")));
+        if (!file.open(QIODevice::ReadOnly))
+            return fail(QStringLiteral("--publish-token-file: cannot read \"%1\": %2")
+                            .arg(file.fileName(), file.errorString()));
+        node.http.publishToken = file.readLine().trimmed();
+    }
+    if (parser.isSet(QStringLiteral("publish-token"))
+        || parser.isSet(QStringLiteral("publish-token-file"))) {
+        if (node.http.publishToken.isEmpty())
+            return fail(QStringLiteral("the publish token must not be empty"));
+    }
+    if (parser.isSet(QStringLiteral("allow-origin"))) {
+        const QByteArray origin = parser.value(QStringLiteral("allow-origin")).toUtf8();
+        if (origin.contains('\r') || origin.contains('\n'))
+            return fail(QStringLiteral("--allow-origin must not contain line breaks"));
+        // An explicit empty value turns CORS off; null means "use the default".
+        node.http.allowOrigin = origin.isNull() ? QByteArray("") : origin;
+    }
+    if (parser.isSet(QStringLiteral("node-id")))
+        node.broadcast.nodeId = parser.value(QStringLiteral("node-id"));
+    node.broadcast.maxQueuedBytes = std::max<qint64>(node.broadcast.maxQueuedBytes, 1024);
+    return result;
+}
+
+} // namespace Herald

@@ -1,0 +1,193 @@
+#include "broadcast/broadcaster.h"
+
+#include "logging.h"
+
+#include <QDateTime>
+#include <QThread>
+
+namespace Herald {
+
+Broadcaster::Broadcaster(Config config, QObject *parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+    , m_history(m_config.historySize)
+{ }
+
+Broadcaster::~Broadcaster()
+{
+    stop();
+}
+
+bool Broadcaster::start(QString *error)
+{
+    if (m_running)
+        return true;
+
+    const int count
+        = m_config.workers > 0 ? m_config.workers : std::max(1, QThread::idealThreadCount());
+    DeliveryWorker::Config workerConfig;
+    workerConfig.heartbeatMs = m_config.heartbeatMs;
+    workerConfig.maxQueuedBytes = m_config.maxQueuedBytes;
+
+    // Workers report closed sockets from their own thread; the bookkeeping happens here, on the
+    // broadcaster's thread, queued behind whatever it is doing now. The workers are joined in
+    // stop() before this object goes away.
+    for (int i = 0; i < count; ++i) {
+        auto worker = std::make_unique<DeliveryWorker>(
+            i, workerConfig, [this](const SessionPtr &session, const QString &reason) {
+                const quint64 id = session->id();
+                QMetaObject::invokeMethod(
+                    this, [this, id, reason] { onWorkerClosed(id, reason); }, Qt::QueuedConnection);
+            });
+        if (!worker->start(error))
+            return false;
+        m_workers.push_back(std::move(worker));
+    }
+    m_running = true;
+    qCInfo(lcBroadcast) << "broadcaster started with" << count << "delivery workers, history"
+                        << m_config.historySize;
+    return true;
+}
+
+void Broadcaster::stop()
+{
+    if (!m_running)
+        return;
+    m_running = false;
+    for (auto &worker : m_workers)
+        worker->stop();
+    m_workers.clear();
+
+    // The workers closed every socket; their reports can no longer arrive in order, so settle
+    // the books here.
+    const QList<quint64> ids = m_sessions.keys();
+    m_sessions.clear();
+    m_owners.clear();
+    for (quint64 id : ids)
+        Q_EMIT clientDisconnected(id, QStringLiteral("server shutting down"));
+}
+
+void Broadcaster::submit(std::vector<EventDraft> drafts, PublishCallback done)
+{
+    if (m_sequencer) {
+        m_sequencer(std::move(drafts), std::move(done));
+        return;
+    }
+    done(publishLocal(std::move(drafts)), QString());
+}
+
+std::vector<EventPtr> Broadcaster::publishLocal(std::vector<EventDraft> drafts)
+{
+    std::vector<EventPtr> events;
+    events.reserve(drafts.size());
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    for (const EventDraft &draft : drafts) {
+        EventPtr event = Event::make(++m_lastId, draft, now);
+        m_history.append(event);
+        fanOut(event);
+        events.push_back(std::move(event));
+    }
+    return events;
+}
+
+bool Broadcaster::deliver(EventPtr event)
+{
+    if (event->id <= m_history.newestId())
+        return false;
+    m_lastId = std::max(m_lastId, event->id);
+    m_history.append(event);
+    fanOut(event);
+    return true;
+}
+
+void Broadcaster::advanceIdsTo(qint64 id)
+{
+    m_lastId = std::max(m_lastId, id);
+}
+
+void Broadcaster::fanOut(const EventPtr &event)
+{
+    ++m_eventsPublished;
+    for (auto &worker : m_workers)
+        worker->publish(event);
+    Q_EMIT eventPublished(event->id);
+}
+
+SessionPtr Broadcaster::attach(ClientInfo info, int fd, std::vector<Chunk> initial)
+{
+    info.node = m_config.nodeId;
+    auto session = std::make_shared<ClientSession>(std::move(info));
+    DeliveryWorker *worker = m_workers[m_nextWorker++ % m_workers.size()].get();
+    m_sessions.insert(session->id(), session);
+    m_owners.insert(session->id(), worker);
+    ++m_clientsTotal;
+    worker->attach(session, fd, std::move(initial));
+    qCDebug(lcBroadcast) << "client" << session->id() << "from" << session->info().remote << "on"
+                         << session->info().topics << "worker" << worker->index();
+    Q_EMIT clientConnected(session->id());
+    return session;
+}
+
+void Broadcaster::noteReplay(History::Outcome outcome, qsizetype events)
+{
+    if (outcome == History::Outcome::Full)
+        ++m_replaysFull;
+    else
+        ++m_replaysGap;
+    m_replayedEvents += quint64(events);
+}
+
+bool Broadcaster::close(quint64 clientId, CloseMode mode, const QString &reason)
+{
+    DeliveryWorker *worker = m_owners.value(clientId);
+    if (!worker)
+        return false;
+    worker->close(clientId, mode, reason);
+    return true;
+}
+
+bool Broadcaster::sendTo(quint64 clientId, const QByteArray &bytes)
+{
+    DeliveryWorker *worker = m_owners.value(clientId);
+    if (!worker)
+        return false;
+    worker->send(clientId, Chunk{bytes, 0});
+    return true;
+}
+
+void Broadcaster::closeAll(CloseMode mode, const QString &reason)
+{
+    for (auto it = m_owners.cbegin(); it != m_owners.cend(); ++it)
+        it.value()->close(it.key(), mode, reason);
+}
+
+void Broadcaster::onWorkerClosed(quint64 clientId, const QString &reason)
+{
+    if (!m_sessions.remove(clientId))
+        return;
+    m_owners.remove(clientId);
+    qCDebug(lcBroadcast) << "client" << clientId << "gone:" << reason;
+    Q_EMIT clientDisconnected(clientId, reason);
+}
+
+BroadcastMetrics Broadcaster::metrics() const
+{
+    BroadcastMetrics m;
+    m.clients = clientCount();
+    m.clientsTotal = m_clientsTotal;
+    m.eventsPublished = m_eventsPublished;
+    for (const auto &worker : m_workers) {
+        m.deliveries += worker->deliveries();
+        m.bytesSent += worker->bytesWritten();
+        m.drops += worker->drops();
+        m.heartbeats += worker->heartbeats();
+    }
+    m.replaysFull = m_replaysFull;
+    m.replaysGap = m_replaysGap;
+    m.replayedEvents = m_replayedEvents;
+    m.lastEventId = m_history.newestId();
+    m.historySize = m_history.size();
+    return m;
+}
+
+} // namespace Herald

@@ -1,0 +1,551 @@
+#include "broadcast/deliveryworker.h"
+
+#include "logging.h"
+#include "protocol/frameencoder.h"
+
+#include <cerrno>
+#include <cstring>
+#include <deque>
+
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <time.h>
+#include <unistd.h>
+
+namespace Herald {
+
+namespace {
+
+constexpr int MaxEpollEvents = 512;
+constexpr int MaxIov = 64;
+
+qint64 monotonicMs()
+{
+    timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return qint64(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+QString errnoText(int error)
+{
+    return QString::fromLocal8Bit(strerror(error));
+}
+
+} // namespace
+
+struct DeliveryWorker::TopicList
+{
+    std::vector<Slot *> members;
+};
+
+struct DeliveryWorker::Slot
+{
+    SessionPtr session;
+    int fd = -1;
+    std::deque<Chunk> queue;
+    qsizetype headOffset = 0; // bytes of queue.front() already written
+    qint64 queued = 0;
+    qint64 queueLimit = 0;
+    qint64 lastWriteMs = 0;
+    qint64 closeDeadlineMs = 0;
+    bool closing = false;
+    bool condemned = false;
+    bool dirty = false;
+    bool resetOnClose = false;
+    QString closeReason;
+    // Each topic list this slot is in, with its index there, for O(1) removal.
+    std::vector<std::pair<TopicList *, size_t>> memberships;
+};
+
+struct DeliveryWorker::Command
+{
+    enum class Kind { Attach, Publish, Send, Close };
+    Kind kind = Kind::Publish;
+    SessionPtr session;
+    int fd = -1;
+    std::vector<Chunk> chunks;
+    EventPtr event;
+    quint64 sessionId = 0;
+    CloseMode mode = CloseMode::Flush;
+    QString reason;
+};
+
+DeliveryWorker::DeliveryWorker(int index, Config config, ClosedCallback onClosed)
+    : m_index(index)
+    , m_config(config)
+    , m_onClosed(std::move(onClosed))
+{ }
+
+DeliveryWorker::~DeliveryWorker()
+{
+    stop();
+}
+
+bool DeliveryWorker::start(QString *error)
+{
+    m_epoll = epoll_create1(EPOLL_CLOEXEC);
+    m_wake = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (m_epoll < 0 || m_wake < 0) {
+        *error = QStringLiteral("cannot create the delivery loop: ") + errnoText(errno);
+        return false;
+    }
+
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.ptr = nullptr; // the wake-up descriptor is the only entry without a slot
+    epoll_ctl(m_epoll, EPOLL_CTL_ADD, m_wake, &ev);
+
+    m_thread = std::thread([this] { run(); });
+    return true;
+}
+
+void DeliveryWorker::stop()
+{
+    if (!m_thread.joinable())
+        return;
+
+    {
+        std::lock_guard lock(m_mutex);
+        m_stopRequested = true;
+    }
+    const quint64 one = 1;
+    [[maybe_unused]] ssize_t w = ::write(m_wake, &one, sizeof one);
+    m_thread.join();
+
+    ::close(m_epoll);
+    ::close(m_wake);
+    m_epoll = m_wake = -1;
+}
+
+void DeliveryWorker::post(Command &&command)
+{
+    bool wasEmpty;
+    {
+        std::lock_guard lock(m_mutex);
+        wasEmpty = m_pending.empty();
+        m_pending.push_back(std::move(command));
+    }
+    // One wake-up per batch: the worker takes every pending command when it wakes.
+    if (wasEmpty) {
+        const quint64 one = 1;
+        [[maybe_unused]] ssize_t w = ::write(m_wake, &one, sizeof one);
+    }
+}
+
+void DeliveryWorker::attach(SessionPtr session, int fd, std::vector<Chunk> initial)
+{
+    Command command;
+    command.kind = Command::Kind::Attach;
+    command.session = std::move(session);
+    command.fd = fd;
+    command.chunks = std::move(initial);
+    post(std::move(command));
+}
+
+void DeliveryWorker::publish(EventPtr event)
+{
+    Command command;
+    command.kind = Command::Kind::Publish;
+    command.event = std::move(event);
+    post(std::move(command));
+}
+
+void DeliveryWorker::send(quint64 sessionId, Chunk chunk)
+{
+    Command command;
+    command.kind = Command::Kind::Send;
+    command.sessionId = sessionId;
+    command.chunks.push_back(std::move(chunk));
+    post(std::move(command));
+}
+
+void DeliveryWorker::close(quint64 sessionId, CloseMode mode, const QString &reason)
+{
+    Command command;
+    command.kind = Command::Kind::Close;
+    command.sessionId = sessionId;
+    command.mode = mode;
+    command.reason = reason;
+    post(std::move(command));
+}
+
+void DeliveryWorker::run()
+{
+    const QByteArray name = "herald-deliver" + QByteArray::number(m_index);
+    pthread_setname_np(pthread_self(), name.constData());
+
+    epoll_event events[MaxEpollEvents];
+    m_nextTickMs = monotonicMs();
+    bool stopping = false;
+
+    while (!stopping) {
+        const qint64 now = monotonicMs();
+        const int timeout = int(std::max<qint64>(0, m_nextTickMs - now));
+        const int n = epoll_wait(m_epoll, events, MaxEpollEvents, timeout);
+        if (n < 0 && errno != EINTR) {
+            qCWarning(lcBroadcast) << "delivery loop failed:" << errnoText(errno);
+            break;
+        }
+
+        bool woken = false;
+        for (int i = 0; i < n; ++i) {
+            auto *slot = static_cast<Slot *>(events[i].data.ptr);
+            if (!slot) {
+                quint64 count;
+                [[maybe_unused]] ssize_t r = ::read(m_wake, &count, sizeof count);
+                woken = true;
+                continue;
+            }
+            if (slot->condemned)
+                continue;
+            const uint32_t flags = events[i].events;
+            if (flags & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+                readFrom(slot);
+            if (!slot->condemned && (flags & EPOLLOUT) && !slot->queue.empty())
+                flush(slot);
+        }
+
+        if (woken) {
+            {
+                std::lock_guard lock(m_mutex);
+                stopping = m_stopRequested;
+            }
+            applyCommands();
+        }
+
+        // Events published in one pass go out together: one write per client for all of them.
+        for (Slot *slot : m_dirty) {
+            slot->dirty = false;
+            if (!slot->condemned)
+                flush(slot);
+        }
+        m_dirty.clear();
+
+        const qint64 after = monotonicMs();
+        if (after >= m_nextTickMs)
+            tick(after);
+        sweep();
+    }
+
+    shutdownAll();
+}
+
+void DeliveryWorker::applyCommands()
+{
+    std::vector<Command> commands;
+    {
+        std::lock_guard lock(m_mutex);
+        commands.swap(m_pending);
+    }
+
+    for (Command &command : commands) {
+        switch (command.kind) {
+        case Command::Kind::Attach:
+            attachSlot(command);
+            break;
+        case Command::Kind::Publish:
+            publishToTopic(command.event);
+            break;
+        case Command::Kind::Send: {
+            auto it = m_slots.find(command.sessionId);
+            if (it != m_slots.end() && !it->second->condemned && !it->second->closing)
+                enqueue(it->second.get(), std::move(command.chunks.front()));
+            break;
+        }
+        case Command::Kind::Close: {
+            auto it = m_slots.find(command.sessionId);
+            if (it != m_slots.end() && !it->second->condemned)
+                beginClose(it->second.get(), command.mode, command.reason);
+            break;
+        }
+        }
+    }
+}
+
+void DeliveryWorker::attachSlot(Command &command)
+{
+    auto slot = std::make_unique<Slot>();
+    slot->session = std::move(command.session);
+    slot->fd = command.fd;
+    slot->lastWriteMs = monotonicMs();
+
+    // The replay may be larger than the live limit; it does not count against it.
+    qint64 initialBytes = 0;
+    for (const Chunk &chunk : command.chunks)
+        initialBytes += chunk.bytes.size();
+    slot->queueLimit = m_config.maxQueuedBytes + initialBytes;
+
+    const int flags = fcntl(slot->fd, F_GETFL);
+    fcntl(slot->fd, F_SETFL, flags | O_NONBLOCK);
+    // Frames are small and must not wait for the previous segment's ACK (Nagle).
+    const int one = 1;
+    setsockopt(slot->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
+    ev.data.ptr = slot.get();
+    if (epoll_ctl(m_epoll, EPOLL_CTL_ADD, slot->fd, &ev) < 0) {
+        qCWarning(lcBroadcast) << "cannot watch client" << slot->session->id() << errnoText(errno);
+        Slot *raw = slot.get();
+        m_slots.emplace(raw->session->id(), std::move(slot));
+        condemn(raw, QStringLiteral("cannot watch socket"), true);
+        return;
+    }
+
+    Slot *raw = slot.get();
+    m_slots.emplace(raw->session->id(), std::move(slot));
+
+    for (const QString &topic : raw->session->info().topics) {
+        auto &list = m_topics[topic];
+        if (!list)
+            list = std::make_unique<TopicList>();
+        raw->memberships.emplace_back(list.get(), list->members.size());
+        list->members.push_back(raw);
+    }
+
+    for (Chunk &chunk : command.chunks)
+        enqueue(raw, std::move(chunk));
+}
+
+void DeliveryWorker::publishToTopic(const EventPtr &event)
+{
+    auto it = m_topics.find(event->topic);
+    if (it == m_topics.end())
+        return;
+    for (Slot *slot : it->second->members) {
+        if (!slot->condemned && !slot->closing)
+            enqueue(slot, Chunk{event->frame, event->id});
+    }
+}
+
+void DeliveryWorker::enqueue(Slot *slot, Chunk chunk)
+{
+    slot->queued += chunk.bytes.size();
+    slot->queue.push_back(std::move(chunk));
+    slot->session->m_queuedBytes.store(slot->queued, std::memory_order_relaxed);
+
+    // A reader that stopped reading is cut loose before it can grow the server without bound;
+    // it comes back with Last-Event-ID and resumes from the history.
+    if (slot->queued > slot->queueLimit) {
+        m_drops.fetch_add(1, std::memory_order_relaxed);
+        qCInfo(lcBroadcast) << "client" << slot->session->id() << "fell behind by" << slot->queued
+                            << "bytes; disconnecting it";
+        condemn(slot, QStringLiteral("slow reader: queue limit reached"), true);
+        return;
+    }
+
+    if (!slot->dirty) {
+        slot->dirty = true;
+        m_dirty.push_back(slot);
+    }
+}
+
+void DeliveryWorker::flush(Slot *slot)
+{
+    while (!slot->queue.empty()) {
+        iovec iov[MaxIov];
+        int count = 0;
+        qint64 total = 0;
+        for (auto it = slot->queue.begin(); it != slot->queue.end() && count < MaxIov; ++it) {
+            const qsizetype skip = count == 0 ? slot->headOffset : 0;
+            iov[count].iov_base = const_cast<char *>(it->bytes.constData()) + skip;
+            iov[count].iov_len = size_t(it->bytes.size() - skip);
+            total += qint64(iov[count].iov_len);
+            ++count;
+        }
+
+        ssize_t written;
+        if (count == 1) {
+            written = ::send(slot->fd, iov[0].iov_base, iov[0].iov_len, MSG_NOSIGNAL);
+        } else {
+            msghdr message{};
+            message.msg_iov = iov;
+            message.msg_iovlen = size_t(count);
+            written = ::sendmsg(slot->fd, &message, MSG_NOSIGNAL);
+        }
+
+        if (written < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break; // the kernel buffer is full; EPOLLOUT resumes the flush
+            condemn(slot, QStringLiteral("write failed: ") + errnoText(errno), true);
+            return;
+        }
+
+        consume(slot, written);
+        if (written < total)
+            break;
+    }
+
+    if (slot->closing && slot->queue.empty())
+        condemn(slot, slot->closeReason, slot->resetOnClose);
+}
+
+void DeliveryWorker::consume(Slot *slot, qint64 written)
+{
+    ClientSession &session = *slot->session;
+    session.m_bytesSent.fetch_add(quint64(written), std::memory_order_relaxed);
+    m_bytes.fetch_add(quint64(written), std::memory_order_relaxed);
+    slot->queued -= written;
+    slot->lastWriteMs = monotonicMs();
+
+    while (written > 0) {
+        Chunk &front = slot->queue.front();
+        const qint64 left = front.bytes.size() - slot->headOffset;
+        if (written < left) {
+            slot->headOffset += written;
+            break;
+        }
+        written -= left;
+        if (front.eventId > 0) {
+            session.m_eventsSent.fetch_add(1, std::memory_order_relaxed);
+            session.m_lastSentId.store(front.eventId, std::memory_order_relaxed);
+            m_deliveries.fetch_add(1, std::memory_order_relaxed);
+        }
+        slot->queue.pop_front();
+        slot->headOffset = 0;
+    }
+    session.m_queuedBytes.store(slot->queued, std::memory_order_relaxed);
+}
+
+void DeliveryWorker::readFrom(Slot *slot)
+{
+    // Nothing a stream client sends after its request means anything to us: it is read and
+    // dropped (never parsed as HTTP), and only the end of its stream matters.
+    char buffer[4096];
+    while (true) {
+        const ssize_t n = ::recv(slot->fd, buffer, sizeof buffer, 0);
+        if (n > 0)
+            continue;
+        if (n == 0) {
+            condemn(slot, QStringLiteral("client closed the connection"), false);
+            return;
+        }
+        if (errno == EINTR)
+            continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return;
+        condemn(slot, QStringLiteral("connection error: ") + errnoText(errno), true);
+        return;
+    }
+}
+
+void DeliveryWorker::beginClose(Slot *slot, CloseMode mode, const QString &reason)
+{
+    if (mode == CloseMode::Reset) {
+        condemn(slot, reason, true);
+        return;
+    }
+    slot->closing = true;
+    slot->closeReason = reason;
+    slot->closeDeadlineMs = monotonicMs() + m_config.closeTimeoutMs;
+    slot->session->m_state.store(ClientSession::State::Closing, std::memory_order_relaxed);
+    if (slot->queue.empty())
+        condemn(slot, reason, false);
+    else
+        flush(slot);
+}
+
+void DeliveryWorker::condemn(Slot *slot, const QString &reason, bool reset)
+{
+    if (slot->condemned)
+        return;
+    slot->condemned = true;
+    slot->closeReason = reason;
+    slot->resetOnClose = reset;
+    m_condemned.push_back(slot);
+}
+
+void DeliveryWorker::sweep()
+{
+    if (m_condemned.empty())
+        return;
+
+    std::vector<Slot *> condemned;
+    condemned.swap(m_condemned);
+    for (Slot *slot : condemned) {
+        for (auto &[list, index] : slot->memberships) {
+            // Swap-remove, then fix the moved slot's index for this list.
+            Slot *moved = list->members.back();
+            list->members[index] = moved;
+            list->members.pop_back();
+            if (moved != slot) {
+                for (auto &membership : moved->memberships) {
+                    if (membership.first == list)
+                        membership.second = index;
+                }
+            }
+        }
+
+        if (slot->resetOnClose) {
+            // SO_LINGER with a zero timeout makes close() send RST instead of FIN.
+            linger lg{1, 0};
+            setsockopt(slot->fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        } else {
+            ::shutdown(slot->fd, SHUT_WR);
+            // Unread input at close() would turn the FIN into an RST; drain it first.
+            char buffer[1024];
+            while (::recv(slot->fd, buffer, sizeof buffer, MSG_DONTWAIT) > 0) { }
+        }
+        ::close(slot->fd); // also leaves the epoll set
+
+        SessionPtr session = slot->session;
+        session->m_queuedBytes.store(0, std::memory_order_relaxed);
+        session->m_state.store(ClientSession::State::Closed, std::memory_order_relaxed);
+        const QString reason = slot->closeReason;
+        m_slots.erase(session->id());
+        if (m_onClosed)
+            m_onClosed(session, reason);
+    }
+}
+
+void DeliveryWorker::tick(qint64 nowMs)
+{
+    const int heartbeat = std::max(1, m_config.heartbeatMs);
+    m_nextTickMs = nowMs + std::clamp(heartbeat / 4, 5, 1000);
+
+    static const QByteArray heartbeatFrame = FrameEncoder::comment("heartbeat");
+    for (auto &[id, slot] : m_slots) {
+        if (slot->condemned)
+            continue;
+        if (slot->closing) {
+            if (nowMs >= slot->closeDeadlineMs)
+                condemn(slot.get(), slot->closeReason + QStringLiteral(" (flush timed out)"), true);
+            continue;
+        }
+        // Only idle streams get a heartbeat; one that is still sending needs none.
+        if (slot->queue.empty() && nowMs - slot->lastWriteMs >= heartbeat) {
+            m_heartbeats.fetch_add(1, std::memory_order_relaxed);
+            enqueue(slot.get(), Chunk{heartbeatFrame, 0});
+        }
+    }
+    for (Slot *slot : m_dirty) {
+        slot->dirty = false;
+        if (!slot->condemned)
+            flush(slot);
+    }
+    m_dirty.clear();
+}
+
+void DeliveryWorker::shutdownAll()
+{
+    // Apply what was queued before the stop so that no accepted client is left unclosed.
+    applyCommands();
+    for (auto &[id, slot] : m_slots) {
+        if (slot->condemned)
+            continue;
+        flush(slot.get());
+        condemn(slot.get(), QStringLiteral("server shutting down"), false);
+    }
+    m_dirty.clear();
+    sweep();
+}
+
+} // namespace Herald

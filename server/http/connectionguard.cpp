@@ -1,0 +1,133 @@
+#include "http/connectionguard.h"
+
+#include "http/httpreply.h"
+#include "logging.h"
+
+#include <QTcpSocket>
+
+#include <sys/socket.h>
+
+namespace Herald {
+
+ConnectionGuard::ConnectionGuard(QTcpSocket *socket, const ConnectionLimits &limits)
+    : QObject(socket)
+    , m_socket(socket)
+    , m_limits(limits)
+{
+    setObjectName(QStringLiteral("herald-connection-guard"));
+    connect(socket, &QTcpSocket::readyRead, this, &ConnectionGuard::onReadyRead);
+    m_timer.setSingleShot(true);
+    connect(&m_timer, &QTimer::timeout, this, &ConnectionGuard::onTimeout);
+    m_timer.start(m_limits.requestTimeoutMs);
+}
+
+ConnectionGuard *ConnectionGuard::of(QTcpSocket *socket)
+{
+    return socket->findChild<ConnectionGuard *>(QStringLiteral("herald-connection-guard"),
+                                                Qt::FindDirectChildrenOnly);
+}
+
+void ConnectionGuard::requestDone()
+{
+    m_continueSent = false;
+    m_timer.start(m_socket->bytesAvailable() > 0 ? m_limits.requestTimeoutMs
+                                                 : m_limits.idleTimeoutMs);
+}
+
+void ConnectionGuard::onReadyRead()
+{
+    if (m_rejected)
+        return;
+
+    // A request has begun: from now on it has the request timeout to arrive in full.
+    if (m_timer.interval() != m_limits.requestTimeoutMs || !m_timer.isActive())
+        m_timer.start(m_limits.requestTimeoutMs);
+
+    const qint64 available = m_socket->bytesAvailable();
+    const QByteArray peeked = m_socket->peek(std::min(available, m_limits.maxHeaderBytes + 4));
+    qsizetype headEnd = peeked.indexOf("\r\n\r\n");
+    qsizetype separator = 4;
+    if (headEnd < 0) {
+        headEnd = peeked.indexOf("\n\n");
+        separator = 2;
+    }
+    if (headEnd < 0) {
+        if (available > m_limits.maxHeaderBytes)
+            reject(
+                431,
+                QStringLiteral("request head larger than %1 bytes").arg(m_limits.maxHeaderBytes));
+        return;
+    }
+
+    qint64 contentLength = 0;
+    bool expectContinue = false;
+    const QList<QByteArray> lines = peeked.left(headEnd).split('\n');
+    for (qsizetype i = 1; i < lines.size(); ++i) {
+        const QByteArray line = lines[i].trimmed();
+        const qsizetype colon = line.indexOf(':');
+        if (colon <= 0)
+            continue;
+        const QByteArray name = line.left(colon).trimmed().toLower();
+        const QByteArray value = line.mid(colon + 1).trimmed();
+        if (name == "content-length") {
+            bool ok = false;
+            contentLength = value.toLongLong(&ok);
+            if (!ok || contentLength < 0) {
+                reject(400, QStringLiteral("malformed Content-Length"));
+                return;
+            }
+        } else if (name == "expect" && value.toLower() == "100-continue") {
+            expectContinue = true;
+        }
+    }
+
+    const qint64 bodyArrived = available - (headEnd + separator);
+    if (contentLength > m_limits.maxBodyBytes || bodyArrived > m_limits.maxBodyBytes + 1024) {
+        reject(413, QStringLiteral("request body larger than %1 bytes").arg(m_limits.maxBodyBytes));
+        return;
+    }
+
+    if (expectContinue && !m_continueSent && bodyArrived < contentLength) {
+        m_continueSent = true;
+        m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
+    }
+}
+
+void ConnectionGuard::onTimeout()
+{
+    if (m_socket->bytesAvailable() > 0) {
+        reject(408,
+               QStringLiteral("request not received within %1 ms").arg(m_limits.requestTimeoutMs));
+        return;
+    }
+    qCDebug(lcHttp) << "closing idle connection from" << m_socket->peerAddress().toString();
+    m_socket->disconnectFromHost();
+}
+
+void ConnectionGuard::reject(int status, const QString &message)
+{
+    if (m_rejected)
+        return;
+    m_rejected = true;
+    m_timer.stop();
+    qCInfo(lcHttp) << "rejecting request from" << m_socket->peerAddress().toString() << status
+                   << message;
+
+    // Nobody else may read this request: disconnecting readyRead here also skips the HTTP
+    // server's own handler for the emission that is under way.
+    QObject::disconnect(m_socket, &QTcpSocket::readyRead, nullptr, nullptr);
+    HttpReply::write(m_socket, status, {{"Content-Type", "application/json"}},
+                     HttpReply::errorBody(message), false, false);
+    m_socket->flush();
+
+    // A lingering close: closing with unread input would send RST and could destroy the answer
+    // before the client reads it, so stop writing, drain what still arrives, and close once the
+    // client does (or after a short grace period).
+    ::shutdown(int(m_socket->socketDescriptor()), SHUT_WR);
+    connect(m_socket, &QTcpSocket::readyRead, this, [this] { m_socket->readAll(); });
+    m_timer.disconnect(this);
+    connect(&m_timer, &QTimer::timeout, m_socket, &QTcpSocket::abort);
+    m_timer.start(2000);
+}
+
+} // namespace Herald

@@ -1,0 +1,79 @@
+#include "node/node.h"
+
+#include "logging.h"
+
+#include <QHostInfo>
+
+namespace Herald {
+
+Node::Node(NodeConfig config, QObject *parent)
+    : QObject(parent)
+    , m_config(std::move(config))
+{ }
+
+Node::~Node()
+{
+    stop();
+}
+
+bool Node::start(QString *error)
+{
+    if (m_running)
+        return true;
+
+    // CORS: any origin by default while only this machine can reach us.
+    if (m_config.http.allowOrigin.isNull() && m_config.bindAddress.isLoopback())
+        m_config.http.allowOrigin = "*";
+
+    m_broadcaster = new Broadcaster(m_config.broadcast, this);
+    if (!m_broadcaster->start(error)) {
+        delete m_broadcaster;
+        m_broadcaster = nullptr;
+        return false;
+    }
+
+    m_http = new HttpApi(m_broadcaster, m_config.http, this);
+    if (!m_http->listen(m_config.bindAddress, m_config.port, error)) {
+        delete m_http;
+        m_http = nullptr;
+        delete m_broadcaster;
+        m_broadcaster = nullptr;
+        return false;
+    }
+
+    if (m_config.broadcast.nodeId.isEmpty()) {
+        // Default node id: host name plus port, unique enough behind one load balancer.
+        m_config.broadcast.nodeId
+            = QHostInfo::localHostName() + QLatin1Char(':') + QString::number(m_http->port());
+    }
+    m_broadcaster->setNodeId(m_config.broadcast.nodeId);
+    m_running = true;
+    return true;
+}
+
+void Node::stop()
+{
+    if (!m_running)
+        return;
+    m_running = false;
+    qCInfo(lcHttp) << "stopping: closing" << m_broadcaster->clientCount() << "streams";
+    m_http->stopListening();
+    m_broadcaster->stop();
+}
+
+QUrl Node::url() const
+{
+    QUrl url;
+    url.setScheme(QStringLiteral("http"));
+    QHostAddress host = m_config.bindAddress;
+    if (host == QHostAddress::Any || host == QHostAddress::AnyIPv4)
+        host = QHostAddress::LocalHost;
+    else if (host == QHostAddress::AnyIPv6)
+        host = QHostAddress::LocalHostIPv6;
+    url.setHost(host.toString());
+    url.setPort(port());
+    url.setPath(QStringLiteral("/"));
+    return url;
+}
+
+} // namespace Herald
