@@ -155,6 +155,15 @@ bool Broadcaster::sendTo(quint64 clientId, const QByteArray &bytes)
     return true;
 }
 
+bool Broadcaster::applyFault(quint64 clientId, StreamFault fault)
+{
+    DeliveryWorker *worker = m_owners.value(clientId);
+    if (!worker)
+        return false;
+    worker->applyFault(clientId, fault);
+    return true;
+}
+
 void Broadcaster::closeAll(CloseMode mode, const QString &reason)
 {
     for (auto it = m_owners.cbegin(); it != m_owners.cend(); ++it)

@@ -89,6 +89,7 @@ public:
 
     bool close(quint64 clientId, CloseMode mode, const QString &reason);
     bool sendTo(quint64 clientId, const QByteArray &bytes);
+    bool applyFault(quint64 clientId, StreamFault fault);
     void closeAll(CloseMode mode, const QString &reason);
 
     SessionPtr session(quint64 clientId) const { return m_sessions.value(clientId); }

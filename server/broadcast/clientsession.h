@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 
 namespace Herald {
 
@@ -51,7 +52,33 @@ public:
     qint64 lastSentId() const { return m_lastSentId.load(std::memory_order_relaxed); }
     State state() const { return m_state.load(std::memory_order_relaxed); }
 
+    // The wire tap: while enabled, the last TapLimit bytes written to this client (heartbeats
+    // and comments included) are kept, for the console's raw view.
+    static constexpr qsizetype TapLimit = 64 * 1024;
+    void setTapEnabled(bool enabled)
+    {
+        m_tapEnabled.store(enabled, std::memory_order_relaxed);
+        if (!enabled) {
+            std::lock_guard lock(m_tapMutex);
+            m_tap.clear();
+        }
+    }
+    bool isTapEnabled() const { return m_tapEnabled.load(std::memory_order_relaxed); }
+    QByteArray tapped() const
+    {
+        std::lock_guard lock(m_tapMutex);
+        return m_tap;
+    }
+
 private:
+    void tap(const char *data, qsizetype size)
+    {
+        std::lock_guard lock(m_tapMutex);
+        m_tap.append(data, size);
+        if (m_tap.size() > TapLimit)
+            m_tap.remove(0, m_tap.size() - TapLimit);
+    }
+
     friend class DeliveryWorker;
 
     const ClientInfo m_info;
@@ -60,6 +87,9 @@ private:
     std::atomic<qint64> m_queuedBytes{0};
     std::atomic<qint64> m_lastSentId{0};
     std::atomic<State> m_state{State::Streaming};
+    std::atomic<bool> m_tapEnabled{false};
+    mutable std::mutex m_tapMutex;
+    QByteArray m_tap;
 };
 
 using SessionPtr = std::shared_ptr<ClientSession>;

@@ -59,13 +59,20 @@ struct DeliveryWorker::Slot
     bool dirty = false;
     bool resetOnClose = false;
     QString closeReason;
+    // Faults (StreamFault): all off by default.
+    bool stalled = false;
+    bool cutNext = false;
+    qint64 dripRate = 0; // bytes per second, 0: no drip
+    qint64 dripBudget = 0; // bytes it may still write now
+    qint64 dropAfterEvents = -1;
+    qint64 dropAtMs = 0;
     // Each topic list this slot is in, with its index there, for O(1) removal.
     std::vector<std::pair<TopicList *, size_t>> memberships;
 };
 
 struct DeliveryWorker::Command
 {
-    enum class Kind { Attach, Publish, Send, Close };
+    enum class Kind { Attach, Publish, Send, Close, Fault };
     Kind kind = Kind::Publish;
     SessionPtr session;
     int fd = -1;
@@ -74,6 +81,7 @@ struct DeliveryWorker::Command
     quint64 sessionId = 0;
     CloseMode mode = CloseMode::Flush;
     QString reason;
+    StreamFault fault;
 };
 
 DeliveryWorker::DeliveryWorker(int index, Config config, ClosedCallback onClosed)
@@ -175,6 +183,15 @@ void DeliveryWorker::close(quint64 sessionId, CloseMode mode, const QString &rea
     post(std::move(command));
 }
 
+void DeliveryWorker::applyFault(quint64 sessionId, StreamFault fault)
+{
+    Command command;
+    command.kind = Command::Kind::Fault;
+    command.sessionId = sessionId;
+    command.fault = fault;
+    post(std::move(command));
+}
+
 void DeliveryWorker::run()
 {
     const QByteArray name = "herald-deliver" + QByteArray::number(m_index);
@@ -256,6 +273,12 @@ void DeliveryWorker::applyCommands()
             auto it = m_slots.find(command.sessionId);
             if (it != m_slots.end() && !it->second->condemned && !it->second->closing)
                 enqueue(it->second.get(), std::move(command.chunks.front()));
+            break;
+        }
+        case Command::Kind::Fault: {
+            auto it = m_slots.find(command.sessionId);
+            if (it != m_slots.end() && !it->second->condemned)
+                applyFaultToSlot(it->second.get(), command.fault);
             break;
         }
         case Command::Kind::Close: {
@@ -348,7 +371,14 @@ void DeliveryWorker::enqueue(Slot *slot, Chunk chunk)
 
 void DeliveryWorker::flush(Slot *slot)
 {
+    if (slot->stalled)
+        return;
     while (!slot->queue.empty()) {
+        if (slot->cutNext && slot->queue.front().eventId > 0 && slot->headOffset == 0) {
+            cutMidEvent(slot);
+            return;
+        }
+
         iovec iov[MaxIov];
         int count = 0;
         qint64 total = 0;
@@ -358,6 +388,26 @@ void DeliveryWorker::flush(Slot *slot)
             iov[count].iov_len = size_t(it->bytes.size() - skip);
             total += qint64(iov[count].iov_len);
             ++count;
+            // A frame about to be cut must start its own write.
+            if (slot->cutNext)
+                break;
+        }
+
+        if (slot->dripRate > 0) {
+            // Trim the write to what the drip allows now; the tick tops the budget up.
+            if (slot->dripBudget <= 0)
+                return;
+            qint64 allowed = slot->dripBudget;
+            int kept = 0;
+            total = 0;
+            while (kept < count && allowed > 0) {
+                const qint64 len = std::min<qint64>(qint64(iov[kept].iov_len), allowed);
+                iov[kept].iov_len = size_t(len);
+                allowed -= len;
+                total += len;
+                ++kept;
+            }
+            count = kept;
         }
 
         ssize_t written;
@@ -379,8 +429,12 @@ void DeliveryWorker::flush(Slot *slot)
             return;
         }
 
+        if (slot->dripRate > 0)
+            slot->dripBudget -= written;
         consume(slot, written);
-        if (written < total)
+        if (slot->condemned)
+            return;
+        if (written < total || (slot->dripRate > 0 && slot->dripBudget <= 0))
             break;
     }
 
@@ -396,9 +450,12 @@ void DeliveryWorker::consume(Slot *slot, qint64 written)
     slot->queued -= written;
     slot->lastWriteMs = monotonicMs();
 
+    const bool tapping = session.isTapEnabled();
     while (written > 0) {
         Chunk &front = slot->queue.front();
         const qint64 left = front.bytes.size() - slot->headOffset;
+        if (tapping)
+            session.tap(front.bytes.constData() + slot->headOffset, std::min(written, left));
         if (written < left) {
             slot->headOffset += written;
             break;
@@ -408,6 +465,13 @@ void DeliveryWorker::consume(Slot *slot, qint64 written)
             session.m_eventsSent.fetch_add(1, std::memory_order_relaxed);
             session.m_lastSentId.store(front.eventId, std::memory_order_relaxed);
             m_deliveries.fetch_add(1, std::memory_order_relaxed);
+            if (slot->dropAfterEvents > 0 && --slot->dropAfterEvents == 0) {
+                // What is still queued is dropped on purpose: that is the fault.
+                slot->queue.pop_front();
+                slot->headOffset = 0;
+                condemn(slot, QStringLiteral("fault: dropped after N events"), false);
+                break;
+            }
         }
         slot->queue.pop_front();
         slot->headOffset = 0;
@@ -444,6 +508,7 @@ void DeliveryWorker::beginClose(Slot *slot, CloseMode mode, const QString &reaso
         return;
     }
     slot->closing = true;
+    slot->stalled = false; // a clean close writes what is queued, stalled or not
     slot->closeReason = reason;
     slot->closeDeadlineMs = monotonicMs() + m_config.closeTimeoutMs;
     slot->session->m_state.store(ClientSession::State::Closing, std::memory_order_relaxed);
@@ -496,6 +561,8 @@ void DeliveryWorker::sweep()
         }
         ::close(slot->fd); // also leaves the epoll set
 
+        if (slot->dripRate > 0)
+            --m_dripping;
         SessionPtr session = slot->session;
         session->m_queuedBytes.store(0, std::memory_order_relaxed);
         session->m_state.store(ClientSession::State::Closed, std::memory_order_relaxed);
@@ -509,7 +576,10 @@ void DeliveryWorker::sweep()
 void DeliveryWorker::tick(qint64 nowMs)
 {
     const int heartbeat = std::max(1, m_config.heartbeatMs);
-    m_nextTickMs = nowMs + std::clamp(heartbeat / 4, 5, 1000);
+    const int dripTick = 50;
+    m_nextTickMs = nowMs
+        + (m_dripping > 0 ? std::min(dripTick, std::clamp(heartbeat / 4, 5, 1000))
+                          : std::clamp(heartbeat / 4, 5, 1000));
 
     static const QByteArray heartbeatFrame = FrameEncoder::comment("heartbeat");
     for (auto &[id, slot] : m_slots) {
@@ -519,6 +589,21 @@ void DeliveryWorker::tick(qint64 nowMs)
             if (nowMs >= slot->closeDeadlineMs)
                 condemn(slot.get(), slot->closeReason + QStringLiteral(" (flush timed out)"), true);
             continue;
+        }
+        if (slot->dropAtMs > 0 && nowMs >= slot->dropAtMs) {
+            condemn(slot.get(), QStringLiteral("fault: dropped after T ms"), false);
+            continue;
+        }
+        if (slot->stalled)
+            continue; // a stalled stream sends nothing, heartbeats included
+        if (slot->dripRate > 0) {
+            slot->dripBudget = std::min(
+                slot->dripRate,
+                slot->dripBudget + std::max<qint64>(1, slot->dripRate * dripTick / 1000));
+            if (!slot->queue.empty() && !slot->dirty) {
+                slot->dirty = true;
+                m_dirty.push_back(slot.get());
+            }
         }
         // Only idle streams get a heartbeat; one that is still sending needs none.
         if (slot->queue.empty() && nowMs - slot->lastWriteMs >= heartbeat) {
@@ -532,6 +617,67 @@ void DeliveryWorker::tick(qint64 nowMs)
             flush(slot);
     }
     m_dirty.clear();
+}
+
+void DeliveryWorker::applyFaultToSlot(Slot *slot, const StreamFault &fault)
+{
+    const bool wasDripping = slot->dripRate > 0;
+    switch (fault.kind) {
+    case StreamFault::Kind::Stall:
+        slot->stalled = true;
+        break;
+    case StreamFault::Kind::Resume:
+        slot->stalled = false;
+        slot->dripRate = 0;
+        break;
+    case StreamFault::Kind::Drip:
+        slot->dripRate = std::max<qint64>(1, fault.amount);
+        slot->dripBudget = 0;
+        break;
+    case StreamFault::Kind::CutMidEvent:
+        slot->cutNext = true;
+        break;
+    case StreamFault::Kind::DropAfterEvents:
+        if (fault.amount <= 0) {
+            condemn(slot, QStringLiteral("fault: dropped after N events"), false);
+            return;
+        }
+        slot->dropAfterEvents = fault.amount;
+        break;
+    case StreamFault::Kind::DropAfterTime:
+        slot->dropAtMs = monotonicMs() + std::max<qint64>(0, fault.amount);
+        m_nextTickMs = std::min(m_nextTickMs, slot->dropAtMs);
+        break;
+    case StreamFault::Kind::RetryThenClose:
+        enqueue(slot, Chunk{FrameEncoder::retry(int(fault.amount)), 0});
+        if (!slot->condemned)
+            beginClose(slot, CloseMode::Flush, QStringLiteral("fault: retry changed, then closed"));
+        return;
+    }
+
+    const bool dripping = slot->dripRate > 0;
+    m_dripping += int(dripping) - int(wasDripping);
+    if (dripping)
+        m_nextTickMs = std::min(m_nextTickMs, monotonicMs() + 50);
+    if (!slot->stalled && !slot->queue.empty() && !slot->dirty) {
+        slot->dirty = true;
+        m_dirty.push_back(slot);
+    }
+}
+
+void DeliveryWorker::cutMidEvent(Slot *slot)
+{
+    // Half of the frame (at least one byte, never all of it), then FIN: the client sees a
+    // stream that ends inside an event, which it must discard.
+    const Chunk &front = slot->queue.front();
+    const qsizetype half = std::max<qsizetype>(1, front.bytes.size() / 2);
+    const ssize_t written = ::send(slot->fd, front.bytes.constData(), size_t(half), MSG_NOSIGNAL);
+    if (written > 0 && slot->session->isTapEnabled())
+        slot->session->tap(front.bytes.constData(), written);
+    if (written > 0)
+        slot->session->m_bytesSent.fetch_add(quint64(written), std::memory_order_relaxed);
+    slot->cutNext = false;
+    condemn(slot, QStringLiteral("fault: cut mid-event"), false);
 }
 
 void DeliveryWorker::shutdownAll()

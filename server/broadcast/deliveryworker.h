@@ -20,6 +20,23 @@ enum class CloseMode {
     Reset // drop what is queued and send RST
 };
 
+// A misbehaviour forced on one stream, so that QA can see how clients cope (faults/ turns the
+// user-facing fault kinds into these).
+struct StreamFault
+{
+    enum class Kind {
+        Stall, // stop writing, heartbeats included, until Resume
+        Resume, // undo Stall and Drip
+        Drip, // write at most `amount` bytes per second
+        CutMidEvent, // write part of the next event frame, then close
+        DropAfterEvents, // close cleanly once `amount` more events were written
+        DropAfterTime, // close cleanly after `amount` ms
+        RetryThenClose // send "retry: amount", then close cleanly
+    };
+    Kind kind = Kind::Stall;
+    qint64 amount = 0;
+};
+
 // One thread with its own epoll set that owns a share of the stream sockets and writes every
 // event to them. Sockets are non-blocking and written straight from the shared frame: one
 // send() per client when its queue is empty, one sendmsg() of everything queued otherwise, so a
@@ -57,6 +74,7 @@ public:
     // Raw bytes for one client (a comment, a retry change), queued after what it already has.
     void send(quint64 sessionId, Chunk chunk);
     void close(quint64 sessionId, CloseMode mode, const QString &reason);
+    void applyFault(quint64 sessionId, StreamFault fault);
 
     int index() const { return m_index; }
     quint64 deliveries() const { return m_deliveries.load(std::memory_order_relaxed); }
@@ -82,6 +100,8 @@ private:
     void condemn(Slot *slot, const QString &reason, bool reset);
     void sweep();
     void tick(qint64 nowMs);
+    void applyFaultToSlot(Slot *slot, const StreamFault &fault);
+    void cutMidEvent(Slot *slot);
     void shutdownAll();
 
     const int m_index;
@@ -102,6 +122,7 @@ private:
     std::vector<Slot *> m_dirty;
     std::vector<Slot *> m_condemned;
     qint64 m_nextTickMs = 0;
+    int m_dripping = 0; // slots with a drip fault: they need a fine tick
 
     std::atomic<quint64> m_deliveries{0};
     std::atomic<quint64> m_bytes{0};

@@ -1,6 +1,7 @@
 #include "http/httpapi.h"
 
 #include "broadcast/broadcaster.h"
+#include "faults/faultinjector.h"
 #include "http/listener.h"
 #include "http/publishdecoder.h"
 #include "http/streamrequest.h"
@@ -78,9 +79,11 @@ void addMetric(QByteArray &out, const char *name, const char *type, const char *
 
 } // namespace
 
-HttpApi::HttpApi(Broadcaster *broadcaster, HttpConfig config, QObject *parent)
+HttpApi::HttpApi(Broadcaster *broadcaster, FaultInjector *faults, HttpConfig config,
+                 QObject *parent)
     : QAbstractHttpServer(parent)
     , m_broadcaster(broadcaster)
+    , m_faults(faults)
     , m_config(std::move(config))
 { }
 
@@ -126,6 +129,8 @@ HttpApi::Route HttpApi::route(const QString &path, quint64 *clientId) const
         return Route::Health;
     if (path == QLatin1String("/nodes"))
         return Route::Nodes;
+    if (path == QLatin1String("/faults"))
+        return Route::Faults;
     if (path.startsWith(QLatin1String("/clients/"))) {
         bool ok = false;
         *clientId = path.mid(9).toULongLong(&ok);
@@ -141,6 +146,8 @@ QList<Method> HttpApi::allowed(Route route)
         return {Method::Post, Method::Options};
     case Route::Client:
         return {Method::Get, Method::Head, Method::Delete, Method::Options};
+    case Route::Faults:
+        return {Method::Get, Method::Head, Method::Post, Method::Options};
     case Route::None:
         return {};
     default:
@@ -275,6 +282,12 @@ bool HttpApi::handleRequest(const QHttpServerRequest &request, QTcpSocket *socke
     case Route::Nodes:
         replyJson(request, socket, 200, QJsonDocument(nodes ? nodes() : QJsonArray()));
         break;
+    case Route::Faults:
+        if (method == Method::Post)
+            applyFault(request, socket);
+        else
+            replyJson(request, socket, 200, QJsonDocument(m_faults->log()));
+        break;
     case Route::Root: {
         QFile page(QStringLiteral(":/herald/web/demo.html"));
         if (!page.open(QIODevice::ReadOnly)) {
@@ -318,6 +331,9 @@ void HttpApi::openStream(const QHttpServerRequest &request, QTcpSocket *socket)
             socket->disconnectFromHost();
         return;
     }
+
+    if (refuse(request, socket))
+        return;
 
     if (m_config.maxClients > 0 && m_broadcaster->clientCount() >= m_config.maxClients) {
         replyError(
@@ -461,6 +477,57 @@ void HttpApi::kick(const QHttpServerRequest &request, QTcpSocket *socket, quint6
             {QStringLiteral("kicked"), QString::number(clientId)},
             {QStringLiteral("mode"),
              closeMode == CloseMode::Reset ? QStringLiteral("reset") : QStringLiteral("close")}}));
+}
+
+bool HttpApi::refuse(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    const auto refusal = m_faults->takeRefusal();
+    if (!refusal)
+        return false;
+    qCInfo(lcFaults) << "refusing a stream request with" << refusal->status;
+    if (refusal->status == 204) {
+        // No Content tells an EventSource to stop reconnecting for good (HTML, 9.2.3).
+        reply(request, socket, 204, {}, {});
+    } else if (refusal->status == 503) {
+        replyError(request, socket, 503, QStringLiteral("refused by a fault"),
+                   {{"Retry-After", QByteArray::number(refusal->retryAfterSeconds)}});
+    } else {
+        replyError(request, socket, refusal->status, QStringLiteral("refused by a fault"));
+    }
+    return true;
+}
+
+void HttpApi::applyFault(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    if (!authorized(request)) {
+        replyError(request, socket, 401, QStringLiteral("missing or wrong bearer token"),
+                   {{"WWW-Authenticate", "Bearer"}});
+        return;
+    }
+    const QByteArray mediaType
+        = headerValue(request, "content-type").split(';').constFirst().trimmed();
+    if (mediaType.toLower() != "application/json") {
+        replyError(request, socket, 415, QStringLiteral("send the fault as application/json"));
+        return;
+    }
+    QJsonParseError parseError;
+    const QJsonDocument document = QJsonDocument::fromJson(request.body(), &parseError);
+    if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
+        replyError(request, socket, 400, QStringLiteral("body must be a JSON object"));
+        return;
+    }
+    QString error;
+    const std::optional<Fault> fault = Fault::fromJson(document.object(), &error);
+    if (!fault) {
+        replyError(request, socket, 400, error);
+        return;
+    }
+    const FaultInjector::Result result = m_faults->apply(*fault);
+    if (!result.error.isEmpty()) {
+        replyError(request, socket, fault->isClientFault() ? 404 : 409, result.error);
+        return;
+    }
+    replyJson(request, socket, 200, QJsonDocument(result.record));
 }
 
 QJsonObject HttpApi::clientJson(const ClientSession &session)

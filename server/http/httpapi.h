@@ -16,6 +16,7 @@
 namespace Herald {
 
 class Broadcaster;
+class FaultInjector;
 class Listener;
 
 struct HttpConfig
@@ -35,7 +36,8 @@ class HttpApi : public QAbstractHttpServer
     Q_OBJECT
 
 public:
-    HttpApi(Broadcaster *broadcaster, HttpConfig config, QObject *parent = nullptr);
+    HttpApi(Broadcaster *broadcaster, FaultInjector *faults, HttpConfig config,
+            QObject *parent = nullptr);
 
     bool listen(const QHostAddress &address, quint16 port, QString *error);
     void stopListening();
@@ -55,7 +57,18 @@ protected:
     void missingHandler(const QHttpServerRequest &request, QTcpSocket *socket) override;
 
 private:
-    enum class Route { None, Root, Events, Publish, Clients, Client, Metrics, Health, Nodes };
+    enum class Route {
+        None,
+        Root,
+        Events,
+        Publish,
+        Clients,
+        Client,
+        Metrics,
+        Health,
+        Nodes,
+        Faults
+    };
 
     Route route(const QString &path, quint64 *clientId) const;
     static QList<QHttpServerRequest::Method> allowed(Route route);
@@ -72,10 +85,13 @@ private:
     void openStream(const QHttpServerRequest &request, QTcpSocket *socket);
     void publish(const QHttpServerRequest &request, QTcpSocket *socket);
     void kick(const QHttpServerRequest &request, QTcpSocket *socket, quint64 clientId);
+    void applyFault(const QHttpServerRequest &request, QTcpSocket *socket);
+    bool refuse(const QHttpServerRequest &request, QTcpSocket *socket);
     QByteArray metricsText() const;
     QJsonObject health() const;
 
     Broadcaster *m_broadcaster;
+    FaultInjector *m_faults;
     HttpConfig m_config;
     QPointer<Listener> m_listener;
     QHostAddress m_address;

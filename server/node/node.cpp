@@ -32,10 +32,13 @@ bool Node::start(QString *error)
         return false;
     }
 
-    m_http = new HttpApi(m_broadcaster, m_config.http, this);
+    m_faults = new FaultInjector(m_broadcaster, this);
+    m_http = new HttpApi(m_broadcaster, m_faults, m_config.http, this);
     if (!m_http->listen(m_config.bindAddress, m_config.port, error)) {
         delete m_http;
         m_http = nullptr;
+        delete m_faults;
+        m_faults = nullptr;
         delete m_broadcaster;
         m_broadcaster = nullptr;
         return false;

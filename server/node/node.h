@@ -1,6 +1,7 @@
 #pragma once
 
 #include "broadcast/broadcaster.h"
+#include "faults/faultinjector.h"
 #include "http/httpapi.h"
 
 #include <QHostAddress>
@@ -38,11 +39,13 @@ public:
     const NodeConfig &config() const { return m_config; }
     Broadcaster *broadcaster() const { return m_broadcaster; }
     HttpApi *http() const { return m_http; }
+    FaultInjector *faults() const { return m_faults; }
 
 private:
     NodeConfig m_config;
     Broadcaster *m_broadcaster = nullptr;
     HttpApi *m_http = nullptr;
+    FaultInjector *m_faults = nullptr;
     bool m_running = false;
 };
 

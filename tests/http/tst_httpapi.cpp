@@ -52,6 +52,7 @@ private Q_SLOTS:
     void clientsAndMetrics();
     void maxClients();
     void demoPage();
+    void faultsApi();
     void curlReceivesEvents();
 
 private:
@@ -671,6 +672,60 @@ void tst_HttpApi::demoPage()
     QCOMPARE(page.status, 200);
     QVERIFY(page.headers.value("content-type").startsWith("text/html"));
     QVERIFY(page.body.contains("new EventSource("));
+}
+
+void tst_HttpApi::faultsApi()
+{
+    auto client = subscribe("/events");
+    QVERIFY(client);
+    const QByteArray id = client->header("herald-client-id");
+    const QList<QByteArray> json = {"Content-Type: application/json"};
+
+    // Retry-then-close on one client: the new retry value, then a clean end.
+    HttpResult applied
+        = httpRequest(port(), "POST", "/faults", json,
+                      R"({"fault":"retry-then-close","retry":250,"clients":[")" + id + R"("]})");
+    QCOMPARE(applied.status, 200);
+    QVERIFY(client->waitForDisconnect());
+    QVERIFY(client->body().endsWith("retry: 250\n\n"));
+
+    // Refuse the next two stream requests: 503 with Retry-After, then 204, then normal again.
+    QCOMPARE(httpRequest(port(), "POST", "/faults", json,
+                         R"({"fault":"refuse","count":1,"retryAfter":9})")
+                 .status,
+             200);
+    HttpResult refused = httpRequest(port(), "GET", "/events");
+    QCOMPARE(refused.status, 503);
+    QCOMPARE(refused.headers.value("retry-after"), QByteArray("9"));
+    QCOMPARE(
+        httpRequest(port(), "POST", "/faults", json, R"({"fault":"refuse","status":204})").status,
+        200);
+    QCOMPARE(httpRequest(port(), "GET", "/events").status, 204);
+    auto after = subscribe("/events");
+    QVERIFY(after);
+    QCOMPARE(after->status(), 200);
+
+    // Bad faults are refused with a reason; a fault on an unknown client is a 404.
+    QCOMPARE(httpRequest(port(), "POST", "/faults", json, R"({"fault":"nope"})").status, 400);
+    QCOMPARE(httpRequest(port(), "POST", "/faults", {"Content-Type: text/plain"}, "stall").status,
+             415);
+    QCOMPARE(httpRequest(port(), "POST", "/faults", json, R"({"fault":"stall","clients":["999"]})")
+                 .status,
+             404);
+    QCOMPARE(httpRequest(port(), "POST", "/faults", json, R"({"fault":"pause-relay"})").status,
+             409);
+
+    // The log has every applied fault, in order, with timestamps.
+    const QJsonArray log
+        = QJsonDocument::fromJson(httpRequest(port(), "GET", "/faults").body).array();
+    QCOMPARE(log.size(), 3);
+    QCOMPARE(log.at(0).toObject().value(QLatin1String("fault")).toString(),
+             QStringLiteral("retry-then-close"));
+    QCOMPARE(log.at(1).toObject().value(QLatin1String("fault")).toString(),
+             QStringLiteral("refuse"));
+    QVERIFY(log.at(0).toObject().value(QLatin1String("atMs")).toDouble()
+            <= log.at(2).toObject().value(QLatin1String("atMs")).toDouble());
+    QVERIFY(!log.at(2).toObject().value(QLatin1String("at")).toString().isEmpty());
 }
 
 void tst_HttpApi::curlReceivesEvents()
