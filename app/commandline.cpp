@@ -80,6 +80,13 @@ CommandLine CommandLine::parse(const QStringList &arguments)
          QStringLiteral("ORIGIN")},
         {QStringLiteral("workers"),
          QStringLiteral("Delivery threads (0: one per core). Default 0."), QStringLiteral("N")},
+        {QStringLiteral("redis"),
+         QStringLiteral(
+             "Relay through Redis with the other nodes: redis://[:PASSWORD@]HOST:PORT[/DB]."),
+         QStringLiteral("URL")},
+        {QStringLiteral("redis-password-file"),
+         QStringLiteral("Read the Redis password from the first line of a file."),
+         QStringLiteral("FILE")},
         {QStringLiteral("node-id"), QStringLiteral("This node's name. Default host name and port."),
          QStringLiteral("NAME")},
     };
@@ -177,6 +184,25 @@ CommandLine CommandLine::parse(const QStringList &arguments)
             return fail(QStringLiteral("--allow-origin must not contain line breaks"));
         // An explicit empty value turns CORS off; null means "use the default".
         node.http.allowOrigin = origin.isNull() ? QByteArray("") : origin;
+    }
+    if (parser.isSet(QStringLiteral("redis"))) {
+        QString redisError;
+        const std::optional<RedisUrl> url
+            = RedisUrl::parse(parser.value(QStringLiteral("redis")), &redisError);
+        if (!url)
+            return fail(QStringLiteral("--redis: %1").arg(redisError));
+        RelayConfig relay;
+        relay.url = *url;
+        if (parser.isSet(QStringLiteral("redis-password-file"))) {
+            QFile file(parser.value(QStringLiteral("redis-password-file")));
+            if (!file.open(QIODevice::ReadOnly))
+                return fail(QStringLiteral("--redis-password-file: cannot read \"%1\": %2")
+                                .arg(file.fileName(), file.errorString()));
+            relay.url.password = QString::fromUtf8(file.readLine().trimmed());
+        }
+        node.relay = relay;
+    } else if (parser.isSet(QStringLiteral("redis-password-file"))) {
+        return fail(QStringLiteral("--redis-password-file needs --redis"));
     }
     if (parser.isSet(QStringLiteral("node-id")))
         node.broadcast.nodeId = parser.value(QStringLiteral("node-id"));

@@ -18,7 +18,7 @@ packages=(
     libgl-dev libhiredis-dev libqrencode-dev
     redis-server curl xvfb xauth
 )
-test_packages=()
+test_packages=(nginx)
 
 say() { printf '\033[1mherald:\033[0m %s\n' "$*" >&2; }
 

@@ -50,6 +50,26 @@ bool Node::start(QString *error)
             = QHostInfo::localHostName() + QLatin1Char(':') + QString::number(m_http->port());
     }
     m_broadcaster->setNodeId(m_config.broadcast.nodeId);
+
+    if (m_config.relay) {
+        RelayConfig relayConfig = *m_config.relay;
+        relayConfig.nodeId = m_config.broadcast.nodeId;
+        relayConfig.advertisedUrl = url().toString();
+        m_relay = new Relay(m_broadcaster, relayConfig, this);
+        m_http->relayStatus = [this] {
+            return m_relay->status();
+        };
+        m_http->extraMetrics = [this] {
+            return m_relay->metricsText();
+        };
+        m_http->nodes = [this] {
+            return m_relay->nodes();
+        };
+        m_faults->pauseRelay = [this](bool paused) {
+            m_relay->setPaused(paused);
+        };
+        m_relay->start();
+    }
     m_running = true;
     return true;
 }
@@ -61,6 +81,8 @@ void Node::stop()
     m_running = false;
     qCInfo(lcHttp) << "stopping: closing" << m_broadcaster->clientCount() << "streams";
     m_http->stopListening();
+    if (m_relay)
+        m_relay->stop();
     m_broadcaster->stop();
 }
 

@@ -3,6 +3,7 @@
 #include "broadcast/broadcaster.h"
 #include "faults/faultinjector.h"
 #include "http/httpapi.h"
+#include "relay/relay.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -17,10 +18,12 @@ struct NodeConfig
     quint16 port = 8080;
     Broadcaster::Config broadcast;
     HttpConfig http;
+    // Set to relay through Redis; node id and URL are filled in at start.
+    std::optional<RelayConfig> relay;
 };
 
-// One running Herald: the broadcaster and its HTTP API (and later the relay), started and
-// stopped together. Lives on the server thread.
+// One running Herald: the broadcaster, its HTTP API, its faults and (when configured) the
+// relay, started and stopped together. Lives on the server thread.
 class Node : public QObject
 {
     Q_OBJECT
@@ -40,12 +43,14 @@ public:
     Broadcaster *broadcaster() const { return m_broadcaster; }
     HttpApi *http() const { return m_http; }
     FaultInjector *faults() const { return m_faults; }
+    Relay *relay() const { return m_relay; }
 
 private:
     NodeConfig m_config;
     Broadcaster *m_broadcaster = nullptr;
     HttpApi *m_http = nullptr;
     FaultInjector *m_faults = nullptr;
+    Relay *m_relay = nullptr;
     bool m_running = false;
 };
 

@@ -75,7 +75,7 @@ void RawHttpClient::onReadyRead()
 {
     const QByteArray chunk = m_socket.readAll();
     if (m_headDone) {
-        m_body += chunk;
+        appendBody(chunk);
         return;
     }
 
@@ -93,9 +93,37 @@ void RawHttpClient::onReadyRead()
             m_headers.insert(lines[i].left(colon).trimmed().toLower(),
                              lines[i].mid(colon + 1).trimmed());
     }
-    m_body = m_raw.mid(end + 4);
+    m_isChunked = m_headers.value("transfer-encoding").toLower() == "chunked";
+    const QByteArray rest = m_raw.mid(end + 4);
     m_raw.clear();
     m_headDone = true;
+    appendBody(rest);
+}
+
+void RawHttpClient::appendBody(const QByteArray &bytes)
+{
+    if (!m_isChunked) {
+        m_body += bytes;
+        return;
+    }
+    // RFC 9112, 7.1: hex size line, that many bytes, CRLF; a zero size ends the body.
+    m_chunked += bytes;
+    while (true) {
+        const qsizetype lineEnd = m_chunked.indexOf("\r\n");
+        if (lineEnd < 0)
+            return;
+        bool ok = false;
+        const qsizetype size
+            = m_chunked.left(lineEnd).split(';').constFirst().trimmed().toLongLong(&ok, 16);
+        if (!ok || m_chunked.size() < lineEnd + 2 + size + 2)
+            return;
+        m_body += m_chunked.mid(lineEnd + 2, size);
+        m_chunked.remove(0, lineEnd + 2 + size + 2);
+        if (size == 0) {
+            m_lastChunkSeen = true;
+            return;
+        }
+    }
 }
 
 bool RawHttpClient::waitForHead(int timeoutMs)
@@ -117,6 +145,13 @@ bool RawHttpClient::waitForDisconnect(int timeoutMs)
 {
     return QTest::qWaitFor([this] { return m_socket.state() == QAbstractSocket::UnconnectedState; },
                            timeoutMs);
+}
+
+bool RawHttpClient::waitForEndOfBody(int timeoutMs)
+{
+    return QTest::qWaitFor(
+        [this] { return m_lastChunkSeen || m_socket.state() == QAbstractSocket::UnconnectedState; },
+        timeoutMs);
 }
 
 QList<QByteArray> RawHttpClient::frames() const

@@ -52,11 +52,14 @@ public:
     }
     QMap<QByteArray, QByteArray> headers() const { return m_headers; }
 
-    // Everything after the response head, as received.
+    // Everything after the response head, as received (chunked bodies de-chunked, as a proxy
+    // in front of Herald may send them).
     QByteArray body() const { return m_body; }
     bool waitForBodyContaining(const QByteArray &needle, int timeoutMs = 5000);
     bool waitForBodySize(qsizetype bytes, int timeoutMs = 5000);
     bool waitForDisconnect(int timeoutMs = 5000);
+    // The response body ended: the connection closed, or a chunked body got its last chunk.
+    bool waitForEndOfBody(int timeoutMs = 5000);
     bool isConnected() const { return m_socket.state() == QAbstractSocket::ConnectedState; }
 
     // Event frames of a Herald stream (which always ends lines with LF), comments left out.
@@ -71,8 +74,13 @@ private:
 
     quint16 m_port;
     QTcpSocket m_socket;
+    void appendBody(const QByteArray &bytes);
+
     QByteArray m_raw;
     QByteArray m_body;
+    QByteArray m_chunked; // undecoded rest of a chunked body
+    bool m_isChunked = false;
+    bool m_lastChunkSeen = false;
     QMap<QByteArray, QByteArray> m_headers;
     int m_status = 0;
     bool m_headDone = false;
