@@ -67,6 +67,21 @@ CommandLine CommandLine::parse(const QStringList &arguments)
          QStringLiteral("FILE")},
         {QStringLiteral("max-clients"),
          QStringLiteral("Most stream clients at once (0: no limit)."), QStringLiteral("N")},
+        {QStringLiteral("max-clients-per-address"),
+         QStringLiteral("Most stream clients from one remote address (0: no limit)."),
+         QStringLiteral("N")},
+        {QStringLiteral("max-header"),
+         QStringLiteral("Largest request line and headers in bytes. Default 65536."),
+         QStringLiteral("BYTES")},
+        {QStringLiteral("request-timeout"),
+         QStringLiteral("Seconds a client may take to send a whole request. Default 10."),
+         QStringLiteral("S")},
+        {QStringLiteral("idle-timeout"),
+         QStringLiteral("Seconds an idle kept-alive connection stays open. Default 60."),
+         QStringLiteral("S")},
+        {QStringLiteral("max-requests-per-connection"),
+         QStringLiteral("Requests served on one kept-alive connection. Default 1000."),
+         QStringLiteral("N")},
         {QStringLiteral("max-body"),
          QStringLiteral("Largest request body in bytes. Default 1048576."),
          QStringLiteral("BYTES")},
@@ -157,6 +172,23 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     if (!readNumber<qint64>(parser, QStringLiteral("max-body"), 1, qint64(1) << 30,
                             &node.http.limits.maxBodyBytes, &error))
         return fail(error);
+    if (!readNumber<int>(parser, QStringLiteral("max-clients-per-address"), 0, 10000000,
+                         &node.http.maxClientsPerAddress, &error))
+        return fail(error);
+    if (!readNumber<qint64>(parser, QStringLiteral("max-header"), 1024, 16 * 1024 * 1024,
+                            &node.http.limits.maxHeaderBytes, &error))
+        return fail(error);
+    int seconds = node.http.limits.requestTimeoutMs / 1000;
+    if (!readNumber<int>(parser, QStringLiteral("request-timeout"), 1, 3600, &seconds, &error))
+        return fail(error);
+    node.http.limits.requestTimeoutMs = seconds * 1000;
+    seconds = node.http.limits.idleTimeoutMs / 1000;
+    if (!readNumber<int>(parser, QStringLiteral("idle-timeout"), 1, 86400, &seconds, &error))
+        return fail(error);
+    node.http.limits.idleTimeoutMs = seconds * 1000;
+    if (!readNumber<int>(parser, QStringLiteral("max-requests-per-connection"), 1, 10000000,
+                         &node.http.limits.maxRequestsPerConnection, &error))
+        return fail(error);
     if (!readNumber<qint64>(parser, QStringLiteral("max-queue"), 1024, qint64(1) << 32,
                             &node.broadcast.maxQueuedBytes, &error))
         return fail(error);
@@ -164,6 +196,9 @@ CommandLine CommandLine::parse(const QStringList &arguments)
                          &error))
         return fail(error);
 
+    // The token may also come from the environment, so it need not show in process lists.
+    if (qEnvironmentVariableIsSet("HERALD_PUBLISH_TOKEN"))
+        node.http.publishToken = qgetenv("HERALD_PUBLISH_TOKEN").trimmed();
     if (parser.isSet(QStringLiteral("publish-token")))
         node.http.publishToken = parser.value(QStringLiteral("publish-token")).toUtf8();
     if (parser.isSet(QStringLiteral("publish-token-file"))) {

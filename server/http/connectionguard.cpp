@@ -30,8 +30,13 @@ ConnectionGuard *ConnectionGuard::of(QTcpSocket *socket)
 void ConnectionGuard::requestDone()
 {
     m_continueSent = false;
-    m_timer.start(m_socket->bytesAvailable() > 0 ? m_limits.requestTimeoutMs
-                                                 : m_limits.idleTimeoutMs);
+    ++m_requests;
+    m_midRequest = false;
+    m_headComplete = false;
+    m_head.clear();
+    m_contentLength = 0;
+    m_bodyBytes = 0;
+    m_timer.start(m_limits.idleTimeoutMs);
 }
 
 void ConnectionGuard::onReadyRead()
@@ -40,28 +45,53 @@ void ConnectionGuard::onReadyRead()
         return;
 
     // A request has begun: from now on it has the request timeout to arrive in full.
-    if (m_timer.interval() != m_limits.requestTimeoutMs || !m_timer.isActive())
+    if (!m_midRequest) {
+        m_midRequest = true;
         m_timer.start(m_limits.requestTimeoutMs);
-
-    const qint64 available = m_socket->bytesAvailable();
-    const QByteArray peeked = m_socket->peek(std::min(available, m_limits.maxHeaderBytes + 4));
-    qsizetype headEnd = peeked.indexOf("\r\n\r\n");
-    qsizetype separator = 4;
-    if (headEnd < 0) {
-        headEnd = peeked.indexOf("\n\n");
-        separator = 2;
     }
-    if (headEnd < 0) {
-        if (available > m_limits.maxHeaderBytes)
+
+    const QByteArray arrived = m_socket->peek(m_socket->bytesAvailable());
+    if (m_headComplete) {
+        m_bodyBytes += arrived.size();
+    } else {
+        m_head += arrived;
+        qsizetype headEnd = m_head.indexOf("\r\n\r\n");
+        qsizetype separator = 4;
+        if (headEnd < 0) {
+            headEnd = m_head.indexOf("\n\n");
+            separator = 2;
+        }
+        if (headEnd < 0) {
+            if (m_head.size() > m_limits.maxHeaderBytes)
+                reject(431,
+                       QStringLiteral("request head larger than %1 bytes")
+                           .arg(m_limits.maxHeaderBytes));
+            return;
+        }
+        if (headEnd > m_limits.maxHeaderBytes) {
             reject(
                 431,
                 QStringLiteral("request head larger than %1 bytes").arg(m_limits.maxHeaderBytes));
-        return;
+            return;
+        }
+        if (!parseHead(headEnd))
+            return;
+        m_headComplete = true;
+        m_bodyBytes = m_head.size() - (headEnd + separator);
+        m_head.clear();
     }
 
-    qint64 contentLength = 0;
+    if (m_contentLength > m_limits.maxBodyBytes || m_bodyBytes > m_limits.maxBodyBytes + 1024) {
+        reject(413, QStringLiteral("request body larger than %1 bytes").arg(m_limits.maxBodyBytes));
+        return;
+    }
+}
+
+bool ConnectionGuard::parseHead(qsizetype headEnd)
+{
+    m_contentLength = 0;
     bool expectContinue = false;
-    const QList<QByteArray> lines = peeked.left(headEnd).split('\n');
+    const QList<QByteArray> lines = m_head.left(headEnd).split('\n');
     for (qsizetype i = 1; i < lines.size(); ++i) {
         const QByteArray line = lines[i].trimmed();
         const qsizetype colon = line.indexOf(':');
@@ -71,31 +101,31 @@ void ConnectionGuard::onReadyRead()
         const QByteArray value = line.mid(colon + 1).trimmed();
         if (name == "content-length") {
             bool ok = false;
-            contentLength = value.toLongLong(&ok);
-            if (!ok || contentLength < 0) {
+            m_contentLength = value.toLongLong(&ok);
+            if (!ok || m_contentLength < 0) {
                 reject(400, QStringLiteral("malformed Content-Length"));
-                return;
+                return false;
             }
         } else if (name == "expect" && value.toLower() == "100-continue") {
             expectContinue = true;
         }
     }
 
-    const qint64 bodyArrived = available - (headEnd + separator);
-    if (contentLength > m_limits.maxBodyBytes || bodyArrived > m_limits.maxBodyBytes + 1024) {
+    if (m_contentLength > m_limits.maxBodyBytes) {
         reject(413, QStringLiteral("request body larger than %1 bytes").arg(m_limits.maxBodyBytes));
-        return;
+        return false;
     }
-
-    if (expectContinue && !m_continueSent && bodyArrived < contentLength) {
+    const qint64 bodyArrived = m_head.size() - headEnd;
+    if (expectContinue && !m_continueSent && bodyArrived < m_contentLength) {
         m_continueSent = true;
         m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
     }
+    return true;
 }
 
 void ConnectionGuard::onTimeout()
 {
-    if (m_socket->bytesAvailable() > 0) {
+    if (m_midRequest) {
         reject(408,
                QStringLiteral("request not received within %1 ms").arg(m_limits.requestTimeoutMs));
         return;

@@ -14,6 +14,7 @@ struct ConnectionLimits
     qint64 maxBodyBytes = 1024 * 1024;
     int requestTimeoutMs = 10000; // to send a whole request once it has started, or at all
     int idleTimeoutMs = 60000; // between requests on a kept-alive connection
+    int maxRequestsPerConnection = 1000; // then the connection closes after its answer
 };
 
 // Sits in front of QAbstractHttpServer on every connection and does what Qt 6.4's HTTP server
@@ -31,14 +32,17 @@ public:
 
     static ConnectionGuard *of(QTcpSocket *socket);
 
-    // The HTTP server answered the current request; the next one starts fresh.
+    // The HTTP server took the current request; the next one starts fresh.
     void requestDone();
+    // This connection has served its share of requests: close it after the current answer.
+    bool isExhausted() const { return m_requests >= m_limits.maxRequestsPerConnection; }
 
     // Answers with an error and closes, so that the HTTP server never parses this request.
     void reject(int status, const QString &message);
 
 private:
     void onReadyRead();
+    bool parseHead(qsizetype headEnd);
     void onTimeout();
 
     QTcpSocket *m_socket;
@@ -46,6 +50,14 @@ private:
     QTimer m_timer;
     bool m_continueSent = false;
     bool m_rejected = false;
+    int m_requests = 0;
+    // The request under way, as far as it arrived. Qt's HTTP server reads what it gets as it
+    // comes, so each readyRead brings only new bytes: the head is gathered here across them.
+    bool m_midRequest = false;
+    bool m_headComplete = false;
+    QByteArray m_head;
+    qint64 m_contentLength = 0;
+    qint64 m_bodyBytes = 0;
 };
 
 } // namespace Herald

@@ -85,7 +85,15 @@ HttpApi::HttpApi(Broadcaster *broadcaster, FaultInjector *faults, HttpConfig con
     , m_broadcaster(broadcaster)
     , m_faults(faults)
     , m_config(std::move(config))
-{ }
+{
+    // Streams per address, for maxClientsPerAddress: counted down as streams end.
+    connect(m_broadcaster, &Broadcaster::clientDisconnected, this, [this](quint64 clientId) {
+        const QString address = m_addressOf.take(clientId);
+        auto it = m_streamsPerAddress.find(address);
+        if (it != m_streamsPerAddress.end() && --it.value() <= 0)
+            m_streamsPerAddress.erase(it);
+    });
+}
 
 bool HttpApi::listen(const QHostAddress &address, quint16 port, QString *error)
 {
@@ -170,7 +178,7 @@ void HttpApi::reply(const QHttpServerRequest &request, QTcpSocket *socket, int s
     if (!contentType.isEmpty())
         headers.emplaceBack("Content-Type", contentType);
     headers.append(extra);
-    const bool close = headerValue(request, "connection").toLower() == "close";
+    const bool close = shouldClose(request, socket);
     ++m_responses[status];
     HttpReply::write(socket, status, headers, body, request.method() == Method::Head, close);
 }
@@ -188,6 +196,31 @@ void HttpApi::replyError(const QHttpServerRequest &request, QTcpSocket *socket, 
     qCDebug(lcHttp) << methodName(request.method()) << request.url().path() << status << message;
     reply(request, socket, status, HttpReply::errorBody(message), "application/json",
           std::move(extra));
+}
+
+bool HttpApi::shouldClose(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    if (headerValue(request, "connection").toLower() == "close")
+        return true;
+    const ConnectionGuard *guard = ConnectionGuard::of(socket);
+    return guard && guard->isExhausted();
+}
+
+bool HttpApi::admit(const QHttpServerRequest &request, QTcpSocket *socket)
+{
+    if (!authorized(request)) {
+        replyError(request, socket, 401, QStringLiteral("missing or wrong bearer token"),
+                   {{"WWW-Authenticate", "Bearer"}});
+        return false;
+    }
+    if (m_config.publishToken.isEmpty() && m_config.loopbackOnlyAdmin
+        && !socket->peerAddress().isLoopback()) {
+        replyError(request, socket, 403,
+                   QStringLiteral("publish and admin calls from other machines need Herald to run "
+                                  "with --publish-token"));
+        return false;
+    }
+    return true;
 }
 
 bool HttpApi::authorized(const QHttpServerRequest &request) const
@@ -322,7 +355,7 @@ void HttpApi::openStream(const QHttpServerRequest &request, QTcpSocket *socket)
 
     if (request.method() == Method::Head) {
         // The head a GET would get, without a stream behind it.
-        const bool close = headerValue(request, "connection").toLower() == "close";
+        const bool close = shouldClose(request, socket);
         if (close)
             headers.emplaceBack("Connection", "close");
         ++m_responses[200];
@@ -334,6 +367,16 @@ void HttpApi::openStream(const QHttpServerRequest &request, QTcpSocket *socket)
 
     if (refuse(request, socket))
         return;
+
+    const QString address = socket->peerAddress().toString();
+    if (m_config.maxClientsPerAddress > 0
+        && m_streamsPerAddress.value(address) >= m_config.maxClientsPerAddress) {
+        replyError(request, socket, 429,
+                   QStringLiteral("%1 streams from this address already (the limit)")
+                       .arg(m_config.maxClientsPerAddress),
+                   {{"Retry-After", "5"}});
+        return;
+    }
 
     if (m_config.maxClients > 0 && m_broadcaster->clientCount() >= m_config.maxClients) {
         replyError(
@@ -397,16 +440,15 @@ void HttpApi::openStream(const QHttpServerRequest &request, QTcpSocket *socket)
         initial.push_back({event->frame, event->id});
 
     ++m_responses[200];
+    ++m_streamsPerAddress[address];
+    m_addressOf.insert(clientId, address);
     m_broadcaster->attach(std::move(info), fd, std::move(initial));
 }
 
 void HttpApi::publish(const QHttpServerRequest &request, QTcpSocket *socket)
 {
-    if (!authorized(request)) {
-        replyError(request, socket, 401, QStringLiteral("missing or wrong bearer token"),
-                   {{"WWW-Authenticate", "Bearer"}});
+    if (!admit(request, socket))
         return;
-    }
     const QByteArray body = request.body();
     if (body.size() > m_config.limits.maxBodyBytes) {
         replyError(
@@ -425,7 +467,7 @@ void HttpApi::publish(const QHttpServerRequest &request, QTcpSocket *socket)
     // The answer may come later (the relay asks Redis for ids); the socket may be gone by then.
     QPointer<QTcpSocket> guarded(socket);
     const bool batch = decoded.batch;
-    const bool close = headerValue(request, "connection").toLower() == "close";
+    const bool close = shouldClose(request, socket);
     m_broadcaster->submit(
         std::move(decoded.drafts),
         [this, guarded, batch, close](std::vector<EventPtr> events, QString error) {
@@ -455,11 +497,8 @@ void HttpApi::publish(const QHttpServerRequest &request, QTcpSocket *socket)
 
 void HttpApi::kick(const QHttpServerRequest &request, QTcpSocket *socket, quint64 clientId)
 {
-    if (!authorized(request)) {
-        replyError(request, socket, 401, QStringLiteral("missing or wrong bearer token"),
-                   {{"WWW-Authenticate", "Bearer"}});
+    if (!admit(request, socket))
         return;
-    }
     const QString mode = request.query().queryItemValue(QStringLiteral("mode"));
     if (!mode.isEmpty() && mode != QLatin1String("close") && mode != QLatin1String("reset")) {
         replyError(request, socket, 400, QStringLiteral("mode must be close or reset"));
@@ -499,11 +538,8 @@ bool HttpApi::refuse(const QHttpServerRequest &request, QTcpSocket *socket)
 
 void HttpApi::applyFault(const QHttpServerRequest &request, QTcpSocket *socket)
 {
-    if (!authorized(request)) {
-        replyError(request, socket, 401, QStringLiteral("missing or wrong bearer token"),
-                   {{"WWW-Authenticate", "Bearer"}});
+    if (!admit(request, socket))
         return;
-    }
     const QByteArray mediaType
         = headerValue(request, "content-type").split(';').constFirst().trimmed();
     if (mediaType.toLower() != "application/json") {

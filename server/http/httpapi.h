@@ -4,6 +4,7 @@
 #include "http/httpreply.h"
 
 #include <QAbstractHttpServer>
+#include <QHash>
 #include <QHostAddress>
 #include <QHttpServerRequest>
 #include <QJsonArray>
@@ -24,6 +25,10 @@ struct HttpConfig
     QByteArray publishToken; // when set, publish and admin calls need "Bearer <token>"
     QByteArray allowOrigin; // Access-Control-Allow-Origin; empty sends none
     int maxClients = 0; // 0: no limit
+    int maxClientsPerAddress = 0; // stream clients from one remote address; 0: no limit
+    // Publish and admin calls from other machines are refused unless a token is set; turned on
+    // when bound to a non-loopback address without --publish-token.
+    bool loopbackOnlyAdmin = false;
     ConnectionLimits limits;
 };
 
@@ -81,6 +86,9 @@ private:
                     const QString &message, HeaderList extra = {});
     HeaderList corsHeaders() const;
     bool authorized(const QHttpServerRequest &request) const;
+    // Checks the token and, without one, where the request comes from; answers when refused.
+    bool admit(const QHttpServerRequest &request, QTcpSocket *socket);
+    static bool shouldClose(const QHttpServerRequest &request, QTcpSocket *socket);
 
     void openStream(const QHttpServerRequest &request, QTcpSocket *socket);
     void publish(const QHttpServerRequest &request, QTcpSocket *socket);
@@ -98,6 +106,8 @@ private:
     quint16 m_port = 0;
     qint64 m_startedMs = 0;
     QMap<int, quint64> m_responses; // by status, for /metrics
+    QHash<QString, int> m_streamsPerAddress;
+    QHash<quint64, QString> m_addressOf;
 };
 
 // A header's value by case-insensitive name; empty if absent. `present` tells the two apart.

@@ -24,6 +24,12 @@ bool Node::start(QString *error)
     // CORS: any origin by default while only this machine can reach us.
     if (m_config.http.allowOrigin.isNull() && m_config.bindAddress.isLoopback())
         m_config.http.allowOrigin = "*";
+    if (!m_config.bindAddress.isLoopback() && m_config.http.publishToken.isEmpty()) {
+        m_config.http.loopbackOnlyAdmin = true;
+        qCWarning(lcHttp) << "listening on" << m_config.bindAddress.toString()
+                          << "without --publish-token: anyone who can reach it may subscribe, and"
+                             " publish and admin calls are accepted from this machine only";
+    }
 
     m_broadcaster = new Broadcaster(m_config.broadcast, this);
     if (!m_broadcaster->start(error)) {

@@ -1,0 +1,172 @@
+// Each limit answers with its status, and the server goes on serving everyone else.
+
+#include "node/node.h"
+#include "testsupport.h"
+
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QSignalSpy>
+#include <QTest>
+
+#include <memory>
+
+using namespace Herald;
+using namespace Herald::Test;
+
+class tst_Limits : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void cleanup();
+
+    void clientsPerAddress();
+    void headerTooLarge();
+    void slowSenderIsDropped();
+    void idleConnectionIsClosed();
+    void requestsPerConnection();
+    void nonLoopbackBindGuardsAdminCalls();
+
+private:
+    void start(const std::function<void(NodeConfig &)> &configure);
+    void verifyStillServing();
+    quint16 port() const { return m_node->port(); }
+
+    std::unique_ptr<Node> m_node;
+};
+
+void tst_Limits::cleanup()
+{
+    m_node.reset();
+}
+
+void tst_Limits::start(const std::function<void(NodeConfig &)> &configure)
+{
+    NodeConfig config;
+    config.port = 0;
+    config.broadcast.workers = 1;
+    configure(config);
+    m_node = std::make_unique<Node>(config);
+    QString error;
+    QVERIFY2(m_node->start(&error), qPrintable(error));
+}
+
+void tst_Limits::verifyStillServing()
+{
+    RawHttpClient client(port());
+    QVERIFY(client.connectToServer());
+    client.get("/events?topic=after");
+    QVERIFY(client.waitForHead());
+    QCOMPARE(client.status(), 200);
+    QTRY_VERIFY(m_node->broadcaster()->clientCount() >= 1);
+    QCOMPARE(publishJson(port(), R"({"topic":"after","data":"still here"})").status, 202);
+    QVERIFY(client.waitForBodyContaining("data: still here\n\n"));
+}
+
+void tst_Limits::clientsPerAddress()
+{
+    start([](NodeConfig &config) { config.http.maxClientsPerAddress = 2; });
+    RawHttpClient a(port()), b(port()), c(port());
+    for (RawHttpClient *client : {&a, &b}) {
+        QVERIFY(client->connectToServer());
+        client->get("/events");
+        QVERIFY(client->waitForHead());
+        QCOMPARE(client->status(), 200);
+    }
+    QVERIFY(c.connectToServer());
+    c.get("/events");
+    QVERIFY(c.waitForHead());
+    QCOMPARE(c.status(), 429);
+    QVERIFY(c.header("retry-after").toInt() > 0);
+
+    // When one leaves, a place frees up for that address.
+    QSignalSpy gone(m_node->broadcaster(), &Broadcaster::clientDisconnected);
+    a.socket().disconnectFromHost();
+    QVERIFY(gone.wait());
+    RawHttpClient d(port());
+    QVERIFY(d.connectToServer());
+    d.get("/events");
+    QVERIFY(d.waitForHead());
+    QCOMPARE(d.status(), 200);
+}
+
+void tst_Limits::headerTooLarge()
+{
+    start([](NodeConfig &config) { config.http.limits.maxHeaderBytes = 4096; });
+    RawHttpClient client(port());
+    QVERIFY(client.connectToServer());
+    client.send("GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + QByteArray(8000, 'a')
+                + "\r\n\r\n");
+    QVERIFY(client.waitForHead());
+    QCOMPARE(client.status(), 431);
+    QVERIFY(client.waitForDisconnect());
+    verifyStillServing();
+}
+
+void tst_Limits::slowSenderIsDropped()
+{
+    start([](NodeConfig &config) { config.http.limits.requestTimeoutMs = 300; });
+    RawHttpClient client(port());
+    QVERIFY(client.connectToServer());
+    client.send("POST /publish HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                "Content-Length: 100\r\n\r\n{\"data\":");
+    QVERIFY(client.waitForHead(3000));
+    QCOMPARE(client.status(), 408);
+    QVERIFY(client.waitForDisconnect(3000));
+    QCOMPARE(m_node->broadcaster()->metrics().eventsPublished, quint64(0));
+    verifyStillServing();
+}
+
+void tst_Limits::idleConnectionIsClosed()
+{
+    start([](NodeConfig &config) { config.http.limits.idleTimeoutMs = 300; });
+    RawHttpClient client(port());
+    QVERIFY(client.connectToServer());
+    client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    QVERIFY(client.waitForHead());
+    QCOMPARE(client.status(), 200);
+    // Kept alive after the answer, then closed once idle for longer than the limit.
+    QVERIFY(client.isConnected());
+    QVERIFY(client.waitForDisconnect(3000));
+
+    // A connection that never sends anything is closed too (the request timeout).
+    RawHttpClient silent(port());
+    QVERIFY(silent.connectToServer());
+    QVERIFY(silent.waitForDisconnect(15000));
+}
+
+void tst_Limits::requestsPerConnection()
+{
+    start([](NodeConfig &config) { config.http.limits.maxRequestsPerConnection = 3; });
+    RawHttpClient client(port());
+    QVERIFY(client.connectToServer());
+    for (int i = 0; i < 3; ++i)
+        client.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+    QVERIFY(client.waitForDisconnect());
+    // The third answer said so and the connection closed after it.
+    const QByteArray all = "HTTP" + client.body();
+    QCOMPARE(client.status(), 200);
+    QCOMPARE(all.count("HTTP/1.1 200"), 2); // the first head was parsed off, two remain
+    QCOMPARE(all.count("Connection: close"), 1);
+}
+
+void tst_Limits::nonLoopbackBindGuardsAdminCalls()
+{
+    // Bound to every address without a token: admin calls from this machine still work, and
+    // the node knows to refuse them from elsewhere.
+    start([](NodeConfig &config) { config.bindAddress = QHostAddress::AnyIPv4; });
+    QVERIFY(m_node->http()->config().loopbackOnlyAdmin);
+    QCOMPARE(publishJson(port(), R"({"data":"from loopback"})").status, 202);
+
+    // With a token, the token decides wherever the caller is.
+    start([](NodeConfig &config) {
+        config.bindAddress = QHostAddress::AnyIPv4;
+        config.http.publishToken = "t0k3n";
+    });
+    QVERIFY(!m_node->http()->config().loopbackOnlyAdmin);
+    QCOMPARE(publishJson(port(), R"({"data":"x"})").status, 401);
+    QCOMPARE(publishJson(port(), R"({"data":"x"})", {"Authorization: Bearer t0k3n"}).status, 202);
+}
+
+QTEST_GUILESS_MAIN(tst_Limits)
+#include "tst_limits.moc"
