@@ -18,7 +18,7 @@ packages=(
     libgl-dev libhiredis-dev libqrencode-dev
     redis-server curl xvfb xauth
 )
-test_packages=(nginx)
+test_packages=(nginx clang)
 
 say() { printf '\033[1mherald:\033[0m %s\n' "$*" >&2; }
 
@@ -57,8 +57,29 @@ run)
     ;;
 test)
     install_missing "${packages[@]}" "${test_packages[@]}"
+    # libFuzzer's runtime comes with the clang of the distribution (14 on Debian 12, 18 on
+    # Ubuntu 24.04).
+    clang_major=$(clang --version | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -n 1)
+    install_missing "libclang-rt-${clang_major}-dev"
     build
-    say "running the tests"
+
+    # The server's suites again under AddressSanitizer and UndefinedBehaviorSanitizer.
+    say "building the server tests with sanitizers in $build_dir-sanitize"
+    cmake -S "$here" -B "$build_dir-sanitize" -DCMAKE_BUILD_TYPE=Debug -DHERALD_SANITIZE=ON >/dev/null
+    cmake --build "$build_dir-sanitize" -j "$jobs" --target server-tests
+
+    # The parsers under libFuzzer, each for a bounded time on its corpus.
+    say "building the fuzzers in $build_dir-fuzz"
+    CC=clang CXX=clang++ cmake -S "$here/tests/fuzz" -B "$build_dir-fuzz" \
+        -DFUZZ_SECONDS="${FUZZ_SECONDS:-20}" >/dev/null
+    cmake --build "$build_dir-fuzz" -j "$jobs"
+
+    say "running the fuzzers (${FUZZ_SECONDS:-20} s each)"
+    (cd "$build_dir-fuzz" && ctest --output-on-failure -j "$jobs")
+    say "running the server tests under sanitizers"
+    (cd "$build_dir-sanitize" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+        ctest --output-on-failure -j "$jobs" -L server --timeout 900)
+    say "running every test"
     cd "$build_dir"
     # Window tests draw offscreen; nothing here needs a display.
     QT_QPA_PLATFORM=offscreen ctest --output-on-failure -j "$jobs" --timeout 600

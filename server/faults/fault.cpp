@@ -2,6 +2,8 @@
 
 #include <QJsonArray>
 
+#include <cmath>
+
 namespace Herald {
 
 namespace {
@@ -35,8 +37,9 @@ bool readInt(const QJsonObject &object, const char *key, qint64 min, qint64 max,
     if (value.isUndefined())
         return true;
     const double number = value.toDouble(-1);
-    if (!value.isDouble() || number != double(qint64(number)) || number < double(min)
-        || number > double(max)) {
+    // Range first: converting an out-of-range double to an integer is undefined behaviour.
+    if (!value.isDouble() || !(number >= double(min) && number <= double(max))
+        || number != std::floor(number)) {
         *error = QStringLiteral("\"%1\" must be a whole number from %2 to %3")
                      .arg(QLatin1String(key))
                      .arg(min)
@@ -110,8 +113,8 @@ std::optional<Fault> Fault::fromJson(const QJsonObject &object, QString *error)
             quint64 number = 0;
             if (id.isString())
                 number = id.toString().toULongLong();
-            else if (id.isDouble() && id.toDouble() >= 1
-                     && id.toDouble() == double(qint64(id.toDouble())))
+            else if (id.isDouble() && id.toDouble() >= 1 && id.toDouble() <= 9.0e15
+                     && id.toDouble() == std::floor(id.toDouble()))
                 number = quint64(id.toDouble());
             if (number == 0) {
                 *error = QStringLiteral("\"clients\" must list client ids, or be \"all\"");

@@ -8,6 +8,8 @@
 #include <QJsonParseError>
 #include <QUrlQuery>
 
+#include <cmath>
+
 namespace Herald {
 
 namespace {
@@ -78,7 +80,7 @@ QString draftFromJson(const QJsonValue &value, EventDraft *draft)
     const QJsonValue retry = object.value(QLatin1String("retry"));
     if (!retry.isUndefined() && !retry.isNull()) {
         const double ms = retry.toDouble(-1);
-        if (!retry.isDouble() || ms != double(qint64(ms)) || ms < 0 || ms > MaxRetryMs)
+        if (!retry.isDouble() || !(ms >= 0 && ms <= MaxRetryMs) || ms != std::floor(ms))
             return QStringLiteral("\"retry\" must be a whole number of milliseconds from 0 to %1")
                 .arg(MaxRetryMs);
         draft->retryMs = int(ms);

@@ -47,6 +47,12 @@ void tst_Fault::parse_data()
         << QByteArray(R"({"fault":"close","clients":[0]})") << QStringLiteral("clients");
     QTest::newRow("negative rate") << QByteArray(R"({"fault":"drip","bytesPerSecond":-5})")
                                    << QStringLiteral("bytesPerSecond");
+    // Found by the fuzzer: a count far beyond any integer once reached undefined behaviour.
+    QTest::newRow("huge count") << QByteArray(
+        R"({"fault":"refuse","count":42222222222222222222222222222222222222222222222})")
+                                << QStringLiteral("count");
+    QTest::newRow("huge client id")
+        << QByteArray(R"({"fault":"close","clients":[1e300]})") << QStringLiteral("clients");
     QTest::newRow("fractional events")
         << QByteArray(R"({"fault":"drop-after-events","events":1.5})") << QStringLiteral("events");
 }

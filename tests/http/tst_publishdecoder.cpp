@@ -125,6 +125,8 @@ void tst_PublishDecoder::rejected_data()
         << json << QByteArray(R"({"data":"a","retry":-1})") << 400 << QStringLiteral("retry");
     QTest::newRow("fractional retry")
         << json << QByteArray(R"({"data":"a","retry":1.5})") << 400 << QStringLiteral("retry");
+    QTest::newRow("huge retry") << json << QByteArray(R"({"data":"a","retry":1e300})") << 400
+                                << QStringLiteral("retry");
     QTest::newRow("string retry") << json << QByteArray(R"({"data":"a","retry":"10"})") << 400
                                   << QStringLiteral("retry");
     QTest::newRow("form without data")
