@@ -382,6 +382,7 @@ void DeliveryWorker::flush(Slot *slot)
         iovec iov[MaxIov];
         int count = 0;
         qint64 total = 0;
+        qint64 eventsInWrite = 0;
         for (auto it = slot->queue.begin(); it != slot->queue.end() && count < MaxIov; ++it) {
             const qsizetype skip = count == 0 ? slot->headOffset : 0;
             iov[count].iov_base = const_cast<char *>(it->bytes.constData()) + skip;
@@ -390,6 +391,9 @@ void DeliveryWorker::flush(Slot *slot)
             ++count;
             // A frame about to be cut must start its own write.
             if (slot->cutNext)
+                break;
+            // Under drop-after-events nothing past the last allowed event may go out.
+            if (it->eventId > 0 && slot->dropAfterEvents > 0 && ++eventsInWrite >= slot->dropAfterEvents)
                 break;
         }
 

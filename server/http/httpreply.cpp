@@ -62,7 +62,9 @@ void write(QTcpSocket *socket, int status, const HeaderList &headers, const QByt
            bool headOnly, bool close)
 {
     HeaderList all = headers;
-    all.append(qMakePair(QByteArray("Content-Length"), QByteArray::number(body.size())));
+    // 1xx and 204 answers have no body and must not say they have one (RFC 9110, 8.6).
+    if (status >= 200 && status != 204)
+        all.append(qMakePair(QByteArray("Content-Length"), QByteArray::number(body.size())));
     if (close)
         all.append(qMakePair(QByteArray("Connection"), QByteArray("close")));
 
