@@ -19,10 +19,17 @@ packages=(
     redis-server curl xvfb xauth
 )
 test_packages=(nginx clang)
+# The reference browser for the reconnect test; its recommended packages make it start headless.
+browser_packages=(chromium)
 
 say() { printf '\033[1mherald:\033[0m %s\n' "$*" >&2; }
 
 install_missing() {
+    local recommends=--no-install-recommends
+    if [ "${1:-}" = --with-recommends ]; then
+        recommends=
+        shift
+    fi
     local wanted=("$@") missing=()
     for package in "${wanted[@]}"; do
         dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" \
@@ -34,7 +41,7 @@ install_missing() {
     local sudo=()
     [ "$(id -u)" -eq 0 ] || sudo=(sudo)
     "${sudo[@]}" apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq $recommends \
         "${missing[@]}" >/dev/null
 }
 
@@ -57,6 +64,7 @@ run)
     ;;
 test)
     install_missing "${packages[@]}" "${test_packages[@]}"
+    install_missing --with-recommends "${browser_packages[@]}"
     # libFuzzer's runtime comes with the clang of the distribution (14 on Debian 12, 18 on
     # Ubuntu 24.04).
     clang_major=$(clang --version | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -n 1)
