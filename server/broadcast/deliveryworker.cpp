@@ -563,7 +563,11 @@ void DeliveryWorker::sweep()
             char buffer[1024];
             while (::recv(slot->fd, buffer, sizeof buffer, MSG_DONTWAIT) > 0) { }
         }
-        ::close(slot->fd); // also leaves the epoll set
+        // Leave the epoll set explicitly: close() alone does not when another descriptor (say,
+        // one a forked child inherited) still refers to the same socket, and the set would go
+        // on reporting events for a slot that no longer exists.
+        epoll_ctl(m_epoll, EPOLL_CTL_DEL, slot->fd, nullptr);
+        ::close(slot->fd);
 
         if (slot->dripRate > 0)
             --m_dripping;

@@ -13,6 +13,7 @@
 #include <QJsonArray>
 #include <QTcpSocket>
 
+#include <fcntl.h>
 #include <unistd.h>
 
 namespace Herald {
@@ -409,7 +410,8 @@ void HttpApi::openStream(const QHttpServerRequest &request, QTcpSocket *socket)
     // client sends next inside our stream) and keep only a duplicate of its descriptor. Closing
     // Qt's copy then leaves the connection open for the worker.
     socket->flush();
-    const int fd = ::dup(int(socket->socketDescriptor()));
+    // Close-on-exec, so that a child process started later does not keep the stream open.
+    const int fd = ::fcntl(int(socket->socketDescriptor()), F_DUPFD_CLOEXEC, 0);
     if (fd < 0) {
         replyError(request, socket, 503, QStringLiteral("out of file descriptors"),
                    {{"Retry-After", "5"}});
