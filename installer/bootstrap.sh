@@ -16,9 +16,9 @@ packages=(
     build-essential cmake pkg-config git
     qt6-base-dev qt6-base-dev-tools qt6-httpserver-dev qt6-websockets-dev qt6-charts-dev
     libgl-dev libhiredis-dev libqrencode-dev
-    redis-server curl xvfb xauth
+    redis-server curl xvfb xauth librsvg2-bin
 )
-test_packages=(nginx clang)
+test_packages=(nginx clang dpkg-dev file desktop-file-utils appstream man-db)
 # The reference browser for the reconnect test; its recommended packages make it start headless.
 browser_packages=(chromium)
 
