@@ -2,12 +2,17 @@
 
 #include "commandline.h"
 #include "logging.h"
+#include "mainwindow.h"
 #include "node/node.h"
+#include "scenariocommand.h"
 
+#include <QApplication>
 #include <QCoreApplication>
 #include <QLoggingCategory>
 #include <QSocketNotifier>
+#include <QTimer>
 
+#include <algorithm>
 #include <csignal>
 #include <cstdio>
 
@@ -84,6 +89,12 @@ int main(int argc, char **argv)
     QCoreApplication::setApplicationVersion(QStringLiteral(HERALD_VERSION));
     QCoreApplication::setOrganizationName(QStringLiteral("Herald"));
 
+    // herald scenario ...: the headless scenario runner (docs/scenarios.md).
+    if (arguments.value(1) == QLatin1String("scenario")) {
+        QCoreApplication app(argc, argv);
+        return runScenarioCommand(arguments);
+    }
+
     const Herald::CommandLine commandLine = Herald::CommandLine::parse(arguments);
     switch (commandLine.action) {
     case Herald::CommandLine::Action::Help:
@@ -100,6 +111,70 @@ int main(int argc, char **argv)
     if (commandLine.headless)
         return runHeadless(argc, argv, commandLine);
 
-    std::fprintf(stderr, "herald: this build has no console window yet; run 'herald --headless'\n");
-    return 2;
+    // The console window. Without a display Qt would abort with a message about platform
+    // plugins; say what to do instead. Platforms that need none (offscreen, vnc, eglfs) are fine.
+    const QByteArray platform = qgetenv("QT_QPA_PLATFORM");
+    const bool platformNeedsDisplay
+        = platform.isEmpty() || platform.startsWith("xcb") || platform.startsWith("wayland");
+    if (platformNeedsDisplay && qEnvironmentVariableIsEmpty("DISPLAY")
+        && qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY")) {
+        std::fprintf(stderr,
+                     "herald: no display for the console window (DISPLAY and WAYLAND_DISPLAY are "
+                     "not set).\nRun 'herald --headless' to serve without a window.\n");
+        return 2;
+    }
+
+    QApplication app(argc, argv);
+    // Matches the installed desktop entry, so window managers show its name and icon.
+    QGuiApplication::setDesktopFileName(QStringLiteral("io.herald.Herald"));
+    installQuitOnSignals(&app);
+
+    // The window remembers the last address and port used, unless the command line says.
+    const auto given = [&arguments](const QString &option) {
+        return std::any_of(arguments.cbegin(), arguments.cend(), [&option](const QString &a) {
+            return a == option || a.startsWith(option + QLatin1Char('='));
+        });
+    };
+    Herald::NodeConfig config = commandLine.node;
+    Herald::MainWindow::applyRememberedServer(config, given(QStringLiteral("--port")),
+                                              given(QStringLiteral("--bind")));
+    Herald::MainWindow window(config);
+    QObject::connect(window.host(), &Herald::NodeHost::started, &window, [](const QUrl &url) {
+        std::printf("herald %s serving on %s (stream at %sevents)\n", HERALD_VERSION,
+                    qPrintable(url.toString()), qPrintable(url.toString()));
+        std::fflush(stdout);
+    });
+
+    // Screenshots for the documentation (docs/screenshots/take.sh): the window, then presenter
+    // mode, some seconds after the server started, then a normal close.
+    const QString windowShot = qEnvironmentVariable("HERALD_SCREENSHOT");
+    const QString presenterShot = qEnvironmentVariable("HERALD_SCREENSHOT_PRESENTER");
+    if (!windowShot.isEmpty() || !presenterShot.isEmpty()) {
+        bool ok = false;
+        int delayMs = qEnvironmentVariableIntValue("HERALD_SCREENSHOT_DELAY_MS", &ok);
+        if (!ok)
+            delayMs = 5000;
+        const auto takeShots = [&window, windowShot, presenterShot] {
+            if (!windowShot.isEmpty())
+                window.saveScreenshot(windowShot);
+            if (presenterShot.isEmpty()) {
+                window.close();
+                return;
+            }
+            window.setPresenterMode(true);
+            QTimer::singleShot(3000, &window, [&window, presenterShot] {
+                window.saveScreenshot(presenterShot);
+                window.close();
+            });
+        };
+        QObject::connect(
+            window.host(), &Herald::NodeHost::started, &window,
+            [&window, delayMs, takeShots] { QTimer::singleShot(delayMs, &window, takeShots); });
+    }
+
+    window.show();
+    window.startServer();
+    // Closing the window stops the server gracefully first; a signal quits at once, and the
+    // window's host then closes the streams as it is destroyed.
+    return app.exec();
 }

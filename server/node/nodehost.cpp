@@ -147,7 +147,7 @@ void NodeHost::startRate(double perSecond, DraftGenerator generator)
             answer([this] { Q_EMIT publishFailed(QStringLiteral("the server is not running")); });
             return;
         }
-        serverStopRate(true);
+        serverStopRate();
         Server &s = *m_server;
         s.rate = std::max(0.01, perSecond);
         s.rateGenerator = generator;
@@ -166,7 +166,7 @@ void NodeHost::startRate(double perSecond, DraftGenerator generator)
 
 void NodeHost::stopRate()
 {
-    post([this] { serverStopRate(true); });
+    post([this] { serverStopRate(); });
 }
 
 // A message for one client cannot be an ordinary event: ids are one sequence shared by every
@@ -271,7 +271,7 @@ void NodeHost::serverStop()
     if (!m_server)
         return;
     Server &s = *m_server;
-    serverStopRate(true);
+    serverStopRate();
     ++s.generation;
     s.snapshotTimer.reset();
     if (!s.node)
@@ -429,12 +429,12 @@ void NodeHost::serverRateTick()
     s.node->broadcaster()->submit(std::move(drafts), [this](std::vector<EventPtr>, QString error) {
         if (error.isEmpty() || !m_server || !m_server->rateTimer)
             return;
-        serverStopRate(true);
+        serverStopRate();
         answer([this, error] { Q_EMIT publishFailed(error); });
     });
 }
 
-void NodeHost::serverStopRate(bool report)
+void NodeHost::serverStopRate()
 {
     Server &s = *m_server;
     if (!s.rateTimer)
@@ -442,8 +442,7 @@ void NodeHost::serverStopRate(bool report)
     s.rateTimer.reset();
     s.rateGenerator = nullptr;
     const quint64 published = s.ratePublished;
-    if (report)
-        answer([this, published] { Q_EMIT rateStopped(published); });
+    answer([this, published] { Q_EMIT rateStopped(published); });
 }
 
 } // namespace Herald

@@ -131,7 +131,7 @@ private:
     void serverTakeSnapshot(bool force);
     void serverPublishSlice(quint64 next, quint64 count, DraftGenerator generator, qint64 firstId);
     void serverRateTick();
-    void serverStopRate(bool report);
+    void serverStopRate();
 
     QThread m_thread;
     QObject *m_context; // lives on the server thread: the target of posted commands
