@@ -32,6 +32,8 @@ QString BenchOptions::usage()
         "  --url URL              a running server (Herald or any server of the same API);\n"
         "                         only 127.0.0.0/8, localhost and [::1] are accepted\n"
         "  --server-pid PID       its process, for CPU and RSS (without it they are not measured)\n"
+        "  --publish-url URL      publish to this server instead (another node of a relayed\n"
+        "                         deployment: the latency then includes the relay)\n"
         "  --spawn PATH           run PATH --headless --port 0 [SERVER_ARGS], measure, stop it\n"
         "  -- SERVER_ARGS         everything after -- goes to the spawned server\n"
         "\n"
@@ -117,6 +119,8 @@ BenchOptions BenchOptions::parse(const QStringList &arguments)
 
         if (name == QLatin1String("--url")) {
             options.url = value;
+        } else if (name == QLatin1String("--publish-url")) {
+            options.publishUrl = value;
         } else if (name == QLatin1String("--server-pid")) {
             if (!numberIn(1, 1e9))
                 return options;

@@ -25,6 +25,7 @@ public:
     QString error; // for Action::Error
 
     QString url; // --url
+    QString publishUrl; // --publish-url: publish here, subscribe at url
     qint64 serverPid = 0; // --server-pid
     QString spawnPath; // --spawn
     QStringList serverArguments; // after "--", passed to the spawned server

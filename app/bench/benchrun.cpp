@@ -260,6 +260,7 @@ void BenchRun::runIdle(SubscriberPool &pool)
     const ProcStats cpuStart = server();
     const ProcStats selfStart = ProcStats::self();
     const qint64 machineStart = ProcStats::machineBusyNs();
+    const qint64 softirqStart = ProcStats::softirqThreadsNs();
     const qint64 start = monotonicNs();
     while (secondsSince(start) < m_options.durationS && !interrupted.load()) {
         pool.poll(100);
@@ -268,9 +269,12 @@ void BenchRun::runIdle(SubscriberPool &pool)
     const ProcStats cpuEnd = server();
     const ProcStats selfEnd = ProcStats::self();
     const qint64 machineEnd = ProcStats::machineBusyNs();
+    const qint64 softirqEnd = ProcStats::softirqThreadsNs();
     m_report.windowS = secondsSince(start);
     if (machineStart >= 0 && machineEnd >= 0)
         m_report.machineCpuS = double(machineEnd - machineStart) / 1e9;
+    if (softirqStart >= 0 && softirqEnd >= 0)
+        m_report.softirqThreadsCpuS = double(softirqEnd - softirqStart) / 1e9;
     if (cpuStart.valid && cpuEnd.valid)
         m_report.serverCpuS = double(cpuEnd.cpuNs - cpuStart.cpuNs) / 1e9;
     m_report.benchCpuS = double(selfEnd.cpuNs - selfStart.cpuNs) / 1e9;
@@ -284,8 +288,17 @@ void BenchRun::runPublish(SubscriberPool &pool, const LoopbackUrl &url)
     const int clients = pool.connected();
     pool.expectEvents(total, warmupCount);
 
+    // Subscribed on one node and published on another, the latency includes the relay.
+    LoopbackUrl publishUrl;
+    if (!m_options.publishUrl.isEmpty()) {
+        QString error;
+        if (!publishUrl.parse(m_options.publishUrl, &error)) {
+            qCCritical(lcBench).noquote() << "--publish-url:" << error;
+            return;
+        }
+    }
     Publisher::Config config;
-    config.url = &url;
+    config.url = m_options.publishUrl.isEmpty() ? &url : &publishUrl;
     config.topic = m_options.topic.toUtf8();
     config.payload = m_options.payload;
     config.rate = m_options.rate;
@@ -301,6 +314,7 @@ void BenchRun::runPublish(SubscriberPool &pool, const LoopbackUrl &url)
     ProcStats cpuStart = server();
     ProcStats selfStart = ProcStats::self();
     qint64 machineStart = ProcStats::machineBusyNs();
+    qint64 softirqStart = ProcStats::softirqThreadsNs();
     quint64 deliveriesStart = 0;
     QString error;
     if (!publisher.start(&error)) {
@@ -330,6 +344,7 @@ void BenchRun::runPublish(SubscriberPool &pool, const LoopbackUrl &url)
             cpuStart = server();
             selfStart = ProcStats::self();
             machineStart = ProcStats::machineBusyNs();
+            softirqStart = ProcStats::softirqThreadsNs();
             deliveriesStart = pool.deliveries();
             windowStart = now;
         }
@@ -369,10 +384,13 @@ void BenchRun::runPublish(SubscriberPool &pool, const LoopbackUrl &url)
     const ProcStats cpuEnd = server();
     const ProcStats selfEnd = ProcStats::self();
     const qint64 machineEnd = ProcStats::machineBusyNs();
+    const qint64 softirqEnd = ProcStats::softirqThreadsNs();
     const quint64 deliveriesEnd = pool.deliveries();
     m_report.windowS = secondsSince(windowStart);
     if (machineStart >= 0 && machineEnd >= 0)
         m_report.machineCpuS = double(machineEnd - machineStart) / 1e9;
+    if (softirqStart >= 0 && softirqEnd >= 0)
+        m_report.softirqThreadsCpuS = double(softirqEnd - softirqStart) / 1e9;
     publisher.requestStop();
     publisher.join();
 
