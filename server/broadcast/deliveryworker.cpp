@@ -393,7 +393,8 @@ void DeliveryWorker::flush(Slot *slot)
             if (slot->cutNext)
                 break;
             // Under drop-after-events nothing past the last allowed event may go out.
-            if (it->eventId > 0 && slot->dropAfterEvents > 0 && ++eventsInWrite >= slot->dropAfterEvents)
+            if (it->eventId > 0 && slot->dropAfterEvents > 0
+                && ++eventsInWrite >= slot->dropAfterEvents)
                 break;
         }
 

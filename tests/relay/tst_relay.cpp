@@ -69,7 +69,7 @@ Node *tst_Relay::addNode(const QString &name)
     auto node = std::make_unique<Node>(config);
     QString error;
     if (!node->start(&error)) {
-        qWarning("cannot start node: %s", qPrintable(error));
+        qCWarning(lcTest) << "cannot start node:" << error;
         return nullptr;
     }
     Relay *nodeRelay = node->relay();
@@ -346,3 +346,7 @@ void tst_Relay::presenceAndHealth()
 
 QTEST_GUILESS_MAIN(tst_Relay)
 #include "tst_relay.moc"
+
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcTest, "herald.test")

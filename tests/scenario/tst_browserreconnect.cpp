@@ -143,7 +143,7 @@ QJsonValue tst_BrowserReconnect::page(const QString &expression)
 {
     const std::optional<QJsonValue> value = m_cdp->evaluate(expression);
     if (!value)
-        qWarning().noquote() << "page evaluation failed:" << m_cdp->lastError();
+        qCWarning(lcTest).noquote() << "page evaluation failed:" << m_cdp->lastError();
     return value.value_or(QJsonValue());
 }
 
@@ -244,3 +244,7 @@ void tst_BrowserReconnect::browserStopsAfter204()
 
 QTEST_GUILESS_MAIN(tst_BrowserReconnect)
 #include "tst_browserreconnect.moc"
+
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcTest, "herald.test")

@@ -77,7 +77,7 @@ void tst_ScenarioLoad::twoHundredClientsChurning()
     ScenarioRunner runner;
     const ScenarioResult result = runner.run(*scenario);
     const QString report = ScenarioReport::text({result});
-    qInfo().noquote() << report;
+    qCInfo(lcTest).noquote() << report;
     QVERIFY2(result.passed, qPrintable(report));
 
     // The verdict, counted again from the raw logs: not one event missed or repeated.
@@ -110,3 +110,7 @@ void tst_ScenarioLoad::twoHundredClientsChurning()
 
 QTEST_GUILESS_MAIN(tst_ScenarioLoad)
 #include "tst_scenarioload.moc"
+
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcTest, "herald.test")
