@@ -12,6 +12,10 @@
 
 #include <memory>
 
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcTest, "herald.test")
+
 using namespace Herald;
 using namespace Herald::Test;
 
@@ -346,7 +350,3 @@ void tst_Relay::presenceAndHealth()
 
 QTEST_GUILESS_MAIN(tst_Relay)
 #include "tst_relay.moc"
-
-#include <QLoggingCategory>
-
-Q_LOGGING_CATEGORY(lcTest, "herald.test")

@@ -21,6 +21,10 @@
 #include <csignal>
 #include <unistd.h>
 
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcTest, "herald.test")
+
 using namespace Herald;
 using namespace Herald::Test;
 
@@ -244,7 +248,3 @@ void tst_BrowserReconnect::browserStopsAfter204()
 
 QTEST_GUILESS_MAIN(tst_BrowserReconnect)
 #include "tst_browserreconnect.moc"
-
-#include <QLoggingCategory>
-
-Q_LOGGING_CATEGORY(lcTest, "herald.test")

@@ -10,6 +10,10 @@
 
 #include <sys/resource.h>
 
+#include <QLoggingCategory>
+
+Q_LOGGING_CATEGORY(lcTest, "herald.test")
+
 using namespace Herald;
 
 namespace {
@@ -110,7 +114,3 @@ void tst_ScenarioLoad::twoHundredClientsChurning()
 
 QTEST_GUILESS_MAIN(tst_ScenarioLoad)
 #include "tst_scenarioload.moc"
-
-#include <QLoggingCategory>
-
-Q_LOGGING_CATEGORY(lcTest, "herald.test")
