@@ -1,5 +1,7 @@
 #include "mainwindow.h"
 
+#include "scenariopanel.h"
+
 #include "clientsmodel.h"
 #include "clientsproxymodel.h"
 #include "composer.h"
@@ -108,6 +110,7 @@ MainWindow::MainWindow(const NodeConfig &config, QWidget *parent)
     , m_eventLogView(new QTableView(this))
     , m_composer(new Composer(this))
     , m_faultPanel(new FaultPanel(this))
+    , m_scenarioPanel(new ScenarioPanel(this))
     , m_faultLogView(new QPlainTextEdit(this))
     , m_chart(new ThroughputChart(this))
     , m_wireView(new WireView(this))
@@ -307,6 +310,9 @@ void MainWindow::buildDocks()
     QDockWidget *faultsDock = addDock(tr("Faults"), QStringLiteral("faultsDock"), faultsScroll,
                                       Qt::RightDockWidgetArea);
     tabifyDockWidget(composer, faultsDock);
+    QDockWidget *scenariosDock = addDock(tr("Scenarios"), QStringLiteral("scenariosDock"),
+                                         m_scenarioPanel, Qt::RightDockWidgetArea);
+    tabifyDockWidget(composer, scenariosDock);
     composer->raise();
     QDockWidget *wireDock
         = addDock(tr("Wire"), QStringLiteral("wireDock"), m_wireView, Qt::BottomDockWidgetArea);
@@ -441,6 +447,8 @@ void MainWindow::onStarted(const QUrl &url)
     // A new node numbers events from 1 again (without a relay).
     m_eventLog->clear();
     m_serverBar->setState(m_host->state(), url);
+    // Scenarios run against this server, so their traffic shows in the charts and tables.
+    m_scenarioPanel->setServerUrl(url);
     m_startStopAction->setText(tr("&Stop"));
     m_statusState->setText(tr("running"));
     if (m_presenter) {
@@ -462,6 +470,7 @@ void MainWindow::onStopped()
 {
     qCInfo(lcUi) << "server stopped";
     m_serverBar->setState(NodeHost::State::Stopped, {});
+    m_scenarioPanel->setServerUrl({}); // until it runs again, scenarios bring their own server
     m_startStopAction->setText(tr("&Start"));
     m_statusState->setText(tr("stopped"));
     if (m_closeWhenStopped)

@@ -59,6 +59,7 @@ public:
     EventLogModel *eventLogModel() const { return m_eventLog; }
     Composer *composer() const { return m_composer; }
     FaultPanel *faultPanel() const { return m_faultPanel; }
+    class ScenarioPanel *scenarioPanel() const { return m_scenarioPanel; }
     ThroughputChart *chart() const { return m_chart; }
     WireView *wireView() const { return m_wireView; }
     NodesView *nodesView() const { return m_nodesView; }
@@ -125,6 +126,7 @@ private:
     QTableView *m_eventLogView;
     Composer *m_composer;
     FaultPanel *m_faultPanel;
+    class ScenarioPanel *m_scenarioPanel;
     QPlainTextEdit *m_faultLogView;
     ThroughputChart *m_chart;
     QDockWidget *m_chartDock = nullptr;
