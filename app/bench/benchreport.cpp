@@ -144,11 +144,14 @@ QByteArray BenchReport::json() const
     j.number("bench_cpu_us_per_delivery", benchCpuUsPerDelivery, 3);
     j.integer("bench_rss_kb", benchRssKb);
     j.number("machine_cpu_s", machineCpuS, 3);
-    // CPU used by neither the server nor the bench: other work on a shared machine.
+    j.number("softirqd_cpu_s", softirqThreadsCpuS, 3);
+    // CPU used by neither the server, the bench nor ksoftirqd: other work on a shared machine.
     j.number("others_cpu_percent",
-             machineCpuS >= 0 && serverCpuS >= 0 && windowS > 0
-                 ? std::max(0.0, 100 * (machineCpuS - serverCpuS - benchCpuS) / windowS)
-                 : -1,
+             machineCpuS >= 0 && serverCpuS >= 0 && windowS > 0 ? std::max(
+                 0.0,
+                 100 * (machineCpuS - serverCpuS - benchCpuS - std::max(0.0, softirqThreadsCpuS))
+                     / windowS)
+                                                                : -1,
              1);
     j.counts("client_failures", clientFailures);
     j.counts("publish_failures", publishFailures);

@@ -70,6 +70,7 @@ public:
     double rssPerClientBytes = -1; // --idle
     int serverThreads = -1;
     double machineCpuS = -1; // all cores, everything that ran during the window
+    double softirqThreadsCpuS = -1; // ksoftirqd: network work nobody else was charged for
     double benchCpuS = 0;
     double benchCpuUsPerDelivery = -1;
     qint64 benchRssKb = 0;

@@ -320,6 +320,8 @@ void BenchRun::runPublish(SubscriberPool &pool, const LoopbackUrl &url)
     if (!publisher.start(&error)) {
         qCCritical(lcBench).noquote() << error;
         m_report.publishFailures = publisher.failures();
+        m_report.publishFailures[error] += 1;
+        m_report.publishFailed = total; // none of them could be published
         return;
     }
     qint64 windowStart = monotonicNs();
@@ -374,7 +376,10 @@ void BenchRun::runPublish(SubscriberPool &pool, const LoopbackUrl &url)
             }
             if (missing == 0)
                 break;
-            if (now - finishedAt > drainNs) {
+            // Interrupted: the last deliveries get a second, not the whole drain timeout.
+            const qint64 drainLimit
+                = interrupted.load() ? std::min<qint64>(drainNs, 1000000000) : drainNs;
+            if (now - finishedAt > drainLimit) {
                 qCWarning(lcBench).noquote()
                     << missing << "deliveries still missing after the drain timeout";
                 break;

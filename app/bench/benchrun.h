@@ -8,6 +8,7 @@
 
 namespace Herald::Bench {
 
+class LoopbackUrl;
 class SubscriberPool;
 
 // One benchmark run from start to end: raise the open-files limit, start (or find) the server,
@@ -24,7 +25,7 @@ private:
     bool raiseFileLimit(QString *error);
     bool connectClients(SubscriberPool &pool);
     void runIdle(SubscriberPool &pool);
-    void runPublish(SubscriberPool &pool, const class LoopbackUrl &url);
+    void runPublish(SubscriberPool &pool, const LoopbackUrl &url);
     // Samples the server's RSS (for the peak) at most every 100 ms.
     void sample(bool force = false);
     ProcStats server() const;

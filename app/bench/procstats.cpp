@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <dirent.h>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -90,6 +91,36 @@ qint64 ProcStats::machineBusyNs()
     static const long ticks = sysconf(_SC_CLK_TCK);
     const unsigned long long busy = user + nice + system + irq + softirq + steal;
     return qint64(busy * (1000000000ULL / quint64(ticks > 0 ? ticks : 100)));
+}
+
+qint64 ProcStats::softirqThreadsNs()
+{
+    // Kernel threads are children of kthreadd (pid 2) and named "ksoftirqd/<cpu>"; there is one
+    // per core, so walking /proc once per reading is cheap enough outside the hot path.
+    qint64 total = 0;
+    DIR *proc = opendir("/proc");
+    if (!proc)
+        return -1;
+    while (dirent *entry = readdir(proc)) {
+        if (entry->d_name[0] < '0' || entry->d_name[0] > '9')
+            continue;
+        char path[300];
+        std::snprintf(path, sizeof path, "/proc/%s/comm", entry->d_name);
+        FILE *file = std::fopen(path, "re");
+        if (!file)
+            continue;
+        char name[64] = {};
+        const bool isSoftirq
+            = std::fgets(name, sizeof name, file) && std::strncmp(name, "ksoftirqd/", 10) == 0;
+        std::fclose(file);
+        if (isSoftirq) {
+            const ProcStats stats = read(std::strtoll(entry->d_name, nullptr, 10));
+            if (stats.valid)
+                total += stats.cpuNs;
+        }
+    }
+    closedir(proc);
+    return total;
 }
 
 ProcStats ProcStats::self()

@@ -15,6 +15,9 @@ public:
     // CPU time the whole machine spent busy so far, all cores (user, nice, system, irq, softirq,
     // steal from /proc/stat): what else ran during a run shows as machine - server - bench.
     static qint64 machineBusyNs();
+    // CPU time of the kernel's ksoftirqd threads so far. Network receive work that cannot run
+    // inline (a saturated machine) is done there and charged to neither server nor bench.
+    static qint64 softirqThreadsNs();
 
     bool valid = false;
     qint64 cpuNs = 0; // user + system CPU time of all threads so far

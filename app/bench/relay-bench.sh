@@ -20,13 +20,14 @@ trap cleanup EXIT
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-start_node() { # start_node PORT [args...]: starts herald, waits for its URL line, echoes its pid
+node_pid=
+start_node() { # start_node PORT [args...]: starts herald, waits for its URL line; sets node_pid
     local port=$1; shift
     "$herald" --headless --port "$port" "$@" > "/tmp/relay-bench-$port.log" 2>&1 &
-    local pid=$!
-    pids+=("$pid")
+    node_pid=$!
+    pids+=("$node_pid") # not in a subshell, so that cleanup sees it
     for _ in $(seq 100); do
-        grep -q "serving on" "/tmp/relay-bench-$port.log" && { echo "$pid"; return; }
+        grep -q "serving on" "/tmp/relay-bench-$port.log" && return
         sleep 0.1
     done
     echo "herald on port $port did not start" >&2; exit 1
@@ -37,9 +38,10 @@ redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no > /
 pids+=($!)
 for _ in $(seq 100); do redis-cli -p "$redis_port" ping > /dev/null 2>&1 && break; sleep 0.1; done
 
-single_port=$(free_port); single=$(start_node "$single_port")
-a_port=$(free_port); start_node "$a_port" --node-id A --redis "redis://127.0.0.1:$redis_port" > /dev/null
-b_port=$(free_port); b=$(start_node "$b_port" --node-id B --redis "redis://127.0.0.1:$redis_port")
+single_port=$(free_port); start_node "$single_port"; single=$node_pid
+a_port=$(free_port); start_node "$a_port" --node-id A --redis "redis://127.0.0.1:$redis_port"
+b_port=$(free_port); start_node "$b_port" --node-id B --redis "redis://127.0.0.1:$redis_port"
+b=$node_pid
 sleep 1 # both nodes subscribed (their /healthz says so; one second is plenty on loopback)
 
 echo "== single node, no relay: $clients clients, $rate events/s, $duration s"
