@@ -91,7 +91,22 @@ bool ConnectionGuard::parseHead(qsizetype headEnd)
 {
     m_contentLength = 0;
     bool expectContinue = false;
+    bool lengthSeen = false;
+    bool chunked = false;
     const QList<QByteArray> lines = m_head.left(headEnd).split('\n');
+
+    // "METHOD target HTTP/1.x" (RFC 9112, 3): anything else gets an answer, not a silent close.
+    const QList<QByteArray> requestLine = lines.value(0).trimmed().split(' ');
+    if (requestLine.size() != 3 || requestLine[0].isEmpty()
+        || !requestLine[2].startsWith("HTTP/")) {
+        reject(400, QStringLiteral("malformed request line"));
+        return false;
+    }
+    if (requestLine[2] != "HTTP/1.1" && requestLine[2] != "HTTP/1.0") {
+        reject(505, QStringLiteral("only HTTP/1.0 and HTTP/1.1 are spoken here"));
+        return false;
+    }
+
     for (qsizetype i = 1; i < lines.size(); ++i) {
         const QByteArray line = lines[i].trimmed();
         const qsizetype colon = line.indexOf(':');
@@ -101,16 +116,26 @@ bool ConnectionGuard::parseHead(qsizetype headEnd)
         const QByteArray value = line.mid(colon + 1).trimmed();
         if (name == "content-length") {
             bool ok = false;
-            m_contentLength = value.toLongLong(&ok);
-            if (!ok || m_contentLength < 0) {
-                reject(400, QStringLiteral("malformed Content-Length"));
+            const qint64 length = value.toLongLong(&ok);
+            // Two different lengths would let a proxy and us split the stream differently
+            // (request smuggling, RFC 9112, 6.3): refuse.
+            if (!ok || length < 0 || (lengthSeen && length != m_contentLength)) {
+                reject(400, QStringLiteral("malformed or conflicting Content-Length"));
                 return false;
             }
+            m_contentLength = length;
+            lengthSeen = true;
+        } else if (name == "transfer-encoding") {
+            chunked = true;
         } else if (name == "expect" && value.toLower() == "100-continue") {
             expectContinue = true;
         }
     }
 
+    if (chunked && lengthSeen) {
+        reject(400, QStringLiteral("both Transfer-Encoding and Content-Length"));
+        return false;
+    }
     if (m_contentLength > m_limits.maxBodyBytes) {
         reject(413, QStringLiteral("request body larger than %1 bytes").arg(m_limits.maxBodyBytes));
         return false;

@@ -26,6 +26,8 @@ private Q_SLOTS:
     void idleConnectionIsClosed();
     void requestsPerConnection();
     void nonLoopbackBindGuardsAdminCalls();
+    void malformedFraming_data();
+    void malformedFraming();
 
 private:
     void start(const std::function<void(NodeConfig &)> &configure);
@@ -166,6 +168,42 @@ void tst_Limits::nonLoopbackBindGuardsAdminCalls()
     QVERIFY(!m_node->http()->config().loopbackOnlyAdmin);
     QCOMPARE(publishJson(port(), R"({"data":"x"})").status, 401);
     QCOMPARE(publishJson(port(), R"({"data":"x"})", {"Authorization: Bearer t0k3n"}).status, 202);
+}
+
+void tst_Limits::malformedFraming_data()
+{
+    QTest::addColumn<QByteArray>("request");
+    QTest::addColumn<int>("status");
+
+    QTest::newRow("conflicting lengths")
+        << QByteArray("POST /publish HTTP/1.1\r\nHost: x\r\n"
+                      "Content-Type: application/json\r\n"
+                      "Content-Length: 5\r\nContent-Length: 7\r\n\r\n"
+                      "{}{}{}{")
+        << 400;
+    QTest::newRow("length and chunked") << QByteArray("POST /publish HTTP/1.1\r\nHost: x\r\n"
+                                                      "Transfer-Encoding: chunked\r\n"
+                                                      "Content-Length: 3\r\n\r\n0\r\n\r\n")
+                                        << 400;
+    QTest::newRow("garbage request line") << QByteArray("GARBAGE\r\n\r\n") << 400;
+    QTest::newRow("unknown version")
+        << QByteArray("GET /healthz HTTP/9.9\r\nHost: x\r\n\r\n") << 505;
+}
+
+void tst_Limits::malformedFraming()
+{
+    QFETCH(QByteArray, request);
+    QFETCH(int, status);
+
+    start([](NodeConfig &) {});
+    RawHttpClient client(port());
+    QVERIFY(client.connectToServer());
+    client.send(request);
+    QVERIFY(client.waitForHead());
+    QCOMPARE(client.status(), status);
+    QVERIFY(client.waitForDisconnect());
+    QCOMPARE(m_node->broadcaster()->metrics().eventsPublished, quint64(0));
+    verifyStillServing();
 }
 
 QTEST_GUILESS_MAIN(tst_Limits)
