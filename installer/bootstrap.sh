@@ -11,10 +11,12 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build_dir=${BUILD_DIR:-$here/build}
 jobs=${JOBS:-$(( $(nproc) < 2 ? 1 : 2 ))}
 
-# What building, running and testing need, by Debian/Ubuntu package name.
+# What building, running and testing need, by Debian/Ubuntu package name. Qt Charts' CMake
+# package looks for Qt6OpenGL, which qt6-charts-dev does not depend on: libqt6opengl6-dev.
 packages=(
     build-essential cmake pkg-config git
     qt6-base-dev qt6-base-dev-tools qt6-httpserver-dev qt6-websockets-dev qt6-charts-dev
+    libqt6opengl6-dev
     libgl-dev libhiredis-dev libqrencode-dev
     redis-server curl xvfb xauth librsvg2-bin
 )
