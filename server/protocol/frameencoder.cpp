@@ -38,6 +38,15 @@ QByteArray event(qint64 id, QByteArrayView type, QByteArrayView data, std::optio
     frame += QByteArray::number(id);
     frame += '\n';
 
+    // Callers refuse types with line breaks. Should one get here anyway (say, relayed from
+    // another writer of the shared Redis stream), only its first line is written, so that a
+    // type can never add lines of its own to the frame.
+    for (qsizetype i = 0; i < type.size(); ++i) {
+        if (type[i] == '\n' || type[i] == '\r') {
+            type = type.first(i);
+            break;
+        }
+    }
     if (!type.isEmpty() && type != "message") {
         frame += "event: ";
         frame += type;

@@ -55,6 +55,15 @@ void tst_FrameEncoder::event_data()
                                   << -1 << QByteArray("id: 9\ndata: {\"a\":1}\n\n");
     QTest::newRow("retry field") << qint64(10) << QByteArray("message") << QByteArray("x") << 2500
                                  << QByteArray("id: 10\nretry: 2500\ndata: x\n\n");
+    QTest::newRow("line feed in type cannot add a field")
+        << qint64(12) << QByteArray("x\nid: 999") << QByteArray("d") << -1
+        << QByteArray("id: 12\nevent: x\ndata: d\n\n");
+    QTest::newRow("carriage return in type cannot add a field")
+        << qint64(13) << QByteArray("x\rdata: forged") << QByteArray("d") << -1
+        << QByteArray("id: 13\nevent: x\ndata: d\n\n");
+    QTest::newRow("type that is only a line break is a message")
+        << qint64(14) << QByteArray("\r\nevent: y") << QByteArray("d") << -1
+        << QByteArray("id: 14\ndata: d\n\n");
     QTest::newRow("utf-8 kept") << qint64(11) << QByteArray("message") << QByteArray("h\xc3\xa9")
                                 << -1 << QByteArray("id: 11\ndata: h\xc3\xa9\n\n");
 }
