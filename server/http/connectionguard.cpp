@@ -5,6 +5,8 @@
 
 #include <QTcpSocket>
 
+#include <utility>
+
 #include <sys/socket.h>
 
 namespace Herald {
@@ -33,16 +35,42 @@ void ConnectionGuard::requestDone()
     ++m_requests;
     m_midRequest = false;
     m_headComplete = false;
+    m_chunked = false;
     m_head.clear();
     m_contentLength = 0;
     m_bodyBytes = 0;
     m_timer.start(m_limits.idleTimeoutMs);
+    if (!m_next.isEmpty() && !m_rejected) {
+        // Qt's server reads one request at a time and leaves the rest in the socket, to come
+        // again with the next readyRead: those bytes are seen here already.
+        m_seenUnread = m_next;
+        consume(std::exchange(m_next, {}));
+    }
 }
 
 void ConnectionGuard::onReadyRead()
 {
     if (m_rejected)
         return;
+    QByteArray arrived = m_socket->peek(m_socket->bytesAvailable());
+    if (!m_seenUnread.isEmpty()) {
+        if (arrived.startsWith(m_seenUnread))
+            arrived.remove(0, m_seenUnread.size());
+        m_seenUnread.clear();
+    }
+    if (!arrived.isEmpty())
+        consume(arrived);
+}
+
+void ConnectionGuard::consume(const QByteArray &bytes)
+{
+    // Once the current request is whole, what comes after it belongs to the next one.
+    if (!m_next.isEmpty() || (m_headComplete && !m_chunked && m_bodyBytes >= m_contentLength)) {
+        m_next += bytes;
+        if (m_next.size() > m_limits.maxHeaderBytes + m_limits.maxBodyBytes + 1024)
+            reject(413, QStringLiteral("pipelined requests larger than the limits"));
+        return;
+    }
 
     // A request has begun: from now on it has the request timeout to arrive in full.
     if (!m_midRequest) {
@@ -50,7 +78,7 @@ void ConnectionGuard::onReadyRead()
         m_timer.start(m_limits.requestTimeoutMs);
     }
 
-    const QByteArray arrived = m_socket->peek(m_socket->bytesAvailable());
+    QByteArray arrived = bytes;
     if (m_headComplete) {
         m_bodyBytes += arrived.size();
     } else {
@@ -74,11 +102,18 @@ void ConnectionGuard::onReadyRead()
                 QStringLiteral("request head larger than %1 bytes").arg(m_limits.maxHeaderBytes));
             return;
         }
-        if (!parseHead(headEnd))
+        if (!parseHead(headEnd, separator))
             return;
         m_headComplete = true;
         m_bodyBytes = m_head.size() - (headEnd + separator);
         m_head.clear();
+    }
+
+    if (!m_chunked && m_bodyBytes > m_contentLength) {
+        // The rest is the start of a pipelined request: hold it until this one is done.
+        const qint64 extra = m_bodyBytes - m_contentLength;
+        m_next = arrived.right(extra);
+        m_bodyBytes = m_contentLength;
     }
 
     if (m_contentLength > m_limits.maxBodyBytes || m_bodyBytes > m_limits.maxBodyBytes + 1024) {
@@ -87,7 +122,7 @@ void ConnectionGuard::onReadyRead()
     }
 }
 
-bool ConnectionGuard::parseHead(qsizetype headEnd)
+bool ConnectionGuard::parseHead(qsizetype headEnd, qsizetype separator)
 {
     m_contentLength = 0;
     bool expectContinue = false;
@@ -140,7 +175,8 @@ bool ConnectionGuard::parseHead(qsizetype headEnd)
         reject(413, QStringLiteral("request body larger than %1 bytes").arg(m_limits.maxBodyBytes));
         return false;
     }
-    const qint64 bodyArrived = m_head.size() - headEnd;
+    m_chunked = chunked;
+    const qint64 bodyArrived = m_head.size() - (headEnd + separator);
     if (expectContinue && !m_continueSent && bodyArrived < m_contentLength) {
         m_continueSent = true;
         m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
@@ -171,8 +207,10 @@ void ConnectionGuard::reject(int status, const QString &message)
     // Nobody else may read this request: disconnecting readyRead here also skips the HTTP
     // server's own handler for the emission that is under way.
     QObject::disconnect(m_socket, &QTcpSocket::readyRead, nullptr, nullptr);
-    HttpReply::write(m_socket, status, {{"Content-Type", "application/json"}},
-                     HttpReply::errorBody(message), false, false);
+    HeaderList headers = {{"Content-Type", "application/json"}};
+    if (!m_limits.allowOrigin.isEmpty())
+        headers.append({"Access-Control-Allow-Origin", m_limits.allowOrigin});
+    HttpReply::write(m_socket, status, headers, HttpReply::errorBody(message), false, false);
     m_socket->flush();
 
     // A lingering close: closing with unread input would send RST and could destroy the answer

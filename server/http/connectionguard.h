@@ -15,6 +15,8 @@ struct ConnectionLimits
     int requestTimeoutMs = 10000; // to send a whole request once it has started, or at all
     int idleTimeoutMs = 60000; // between requests on a kept-alive connection
     int maxRequestsPerConnection = 1000; // then the connection closes after its answer
+    // Sent with the guard's own refusals too, so that a browser can read why (HttpConfig's).
+    QByteArray allowOrigin;
 };
 
 // Sits in front of QAbstractHttpServer on every connection and does what Qt 6.4's HTTP server
@@ -42,7 +44,10 @@ public:
 
 private:
     void onReadyRead();
-    bool parseHead(qsizetype headEnd);
+    // Takes the next bytes of the connection; those past the end of the current request are
+    // kept for the next one (pipelining), which starts when the HTTP server is done with this.
+    void consume(const QByteArray &arrived);
+    bool parseHead(qsizetype headEnd, qsizetype separator);
     void onTimeout();
 
     QTcpSocket *m_socket;
@@ -58,6 +63,9 @@ private:
     QByteArray m_head;
     qint64 m_contentLength = 0;
     qint64 m_bodyBytes = 0;
+    bool m_chunked = false; // its end is not known here: the rest counts as its body
+    QByteArray m_next; // bytes of the request after this one
+    QByteArray m_seenUnread; // taken from m_next, still unread by the HTTP server
 };
 
 } // namespace Herald

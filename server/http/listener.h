@@ -20,6 +20,7 @@ protected:
 
 private:
     ConnectionLimits m_limits;
+    bool m_acceptFailing = false; // logged once until a connection is accepted again
 };
 
 } // namespace Herald

@@ -42,7 +42,8 @@ StreamRequest StreamRequest::parse(const QUrlQuery &query, const QByteArray *hea
     if (request.topics.isEmpty())
         request.topics.append(QStringLiteral("default"));
 
-    if (header) {
+    // An empty header says nothing (a browser leaves it out rather than send it empty).
+    if (header && !header->trimmed().isEmpty()) {
         request.hasLastEventId = true;
         request.rawLastEventId = *header;
     } else if (query.hasQueryItem(QStringLiteral("lastEventId"))) {
