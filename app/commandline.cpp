@@ -2,6 +2,7 @@
 
 #include <QCommandLineParser>
 #include <QFile>
+#include <QStandardPaths>
 
 #include <cmath>
 #include <limits>
@@ -104,6 +105,10 @@ CommandLine CommandLine::parse(const QStringList &arguments)
          QStringLiteral("FILE")},
         {QStringLiteral("node-id"), QStringLiteral("This node's name. Default host name and port."),
          QStringLiteral("NAME")},
+        {QStringLiteral("state-dir"),
+         QStringLiteral("Where a node on a fixed port remembers how far its event ids went, so "
+                        "they continue after a restart. Default: the user's data folder."),
+         QStringLiteral("DIR")},
     };
     parser.addOptions(options);
     const QCommandLineOption helpOption = parser.addHelpOption();
@@ -241,6 +246,13 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     }
     if (parser.isSet(QStringLiteral("node-id")))
         node.broadcast.nodeId = parser.value(QStringLiteral("node-id"));
+    if (parser.isSet(QStringLiteral("state-dir"))) {
+        node.stateDir = parser.value(QStringLiteral("state-dir"));
+        if (node.stateDir.isEmpty())
+            return fail(QStringLiteral("--state-dir must not be empty"));
+    } else {
+        node.stateDir = QStandardPaths::writableLocation(QStandardPaths::AppLocalDataLocation);
+    }
     node.broadcast.maxQueuedBytes = std::max<qint64>(node.broadcast.maxQueuedBytes, 1024);
     return result;
 }

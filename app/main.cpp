@@ -16,6 +16,7 @@
 #include <csignal>
 #include <cstdio>
 
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -51,6 +52,19 @@ void installQuitOnSignals(QCoreApplication *app)
     sigaction(SIGTERM, &action, nullptr);
 }
 
+// Every stream client holds a descriptor, and the usual soft limit (1024) is far below what a
+// broadcaster serves; the hard limit is what the administrator allows, so go up to it.
+void raiseOpenFileLimit()
+{
+    rlimit limit = {};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max)
+        return;
+    const rlim_t previous = limit.rlim_cur;
+    limit.rlim_cur = limit.rlim_max;
+    if (::setrlimit(RLIMIT_NOFILE, &limit) == 0)
+        qCDebug(lcApp) << "open-file limit raised from" << previous << "to" << limit.rlim_cur;
+}
+
 int runHeadless(int argc, char **argv, const Herald::CommandLine &commandLine)
 {
     QCoreApplication app(argc, argv);
@@ -81,6 +95,7 @@ int main(int argc, char **argv)
     if (!qEnvironmentVariableIsSet("QT_NO_GLIB"))
         qputenv("QT_NO_GLIB", "1");
     std::signal(SIGPIPE, SIG_IGN);
+    raiseOpenFileLimit();
 
     QStringList arguments;
     for (int i = 0; i < argc; ++i)

@@ -5,6 +5,8 @@
 #include <QDateTime>
 #include <QThread>
 
+#include <unistd.h>
+
 namespace Herald {
 
 Broadcaster::Broadcaster(Config config, QObject *parent)
@@ -22,6 +24,18 @@ bool Broadcaster::start(QString *error)
 {
     if (m_running)
         return true;
+
+    if (!m_config.idStatePath.isEmpty() && !m_idStore) {
+        IdStore store(m_config.idStatePath);
+        qint64 reserved = 0;
+        if (!store.load(&reserved, error))
+            return false;
+        m_idStore = store;
+        m_lastId = m_reservedUpTo = reserved;
+        m_history.startAfter(reserved);
+        if (reserved > 0)
+            qCInfo(lcBroadcast) << "event ids continue after" << reserved << "from" << store.path();
+    }
 
     const int count
         = m_config.workers > 0 ? m_config.workers : std::max(1, QThread::idealThreadCount());
@@ -55,6 +69,8 @@ void Broadcaster::stop()
         return;
     m_running = false;
     for (auto &worker : m_workers)
+        worker->requestStop();
+    for (auto &worker : m_workers)
         worker->stop();
     m_workers.clear();
 
@@ -80,6 +96,8 @@ std::vector<EventPtr> Broadcaster::publishLocal(std::vector<EventDraft> drafts)
 {
     std::vector<EventPtr> events;
     events.reserve(drafts.size());
+    if (m_idStore && m_lastId + qint64(drafts.size()) > m_reservedUpTo)
+        reserveIds(m_lastId + qint64(drafts.size()));
     const qint64 now = QDateTime::currentMSecsSinceEpoch();
     for (const EventDraft &draft : drafts) {
         EventPtr event = Event::make(++m_lastId, draft, now);
@@ -100,9 +118,23 @@ bool Broadcaster::deliver(EventPtr event)
     return true;
 }
 
-void Broadcaster::advanceIdsTo(qint64 id)
+void Broadcaster::noteKnownId(qint64 id)
 {
     m_lastId = std::max(m_lastId, id);
+}
+
+void Broadcaster::reserveIds(qint64 upTo)
+{
+    // The file is written before any id past the old mark goes out, once per block of ids.
+    // When it cannot be written the events still go out (they were accepted); only a later
+    // restart may then hand out some of these ids again, which the warning says.
+    const qint64 reserved = upTo + IdStore::BlockSize;
+    QString error;
+    if (!m_idStore->save(reserved, &error)) {
+        qCWarning(lcBroadcast) << "cannot remember event ids:" << error
+                               << "- after a restart ids may repeat";
+    }
+    m_reservedUpTo = reserved;
 }
 
 void Broadcaster::fanOut(const EventPtr &event)
@@ -113,15 +145,19 @@ void Broadcaster::fanOut(const EventPtr &event)
     Q_EMIT eventPublished(event->id);
 }
 
-SessionPtr Broadcaster::attach(ClientInfo info, int fd, std::vector<Chunk> initial)
+SessionPtr Broadcaster::attach(ClientInfo info, int fd, std::vector<Chunk> initial, qint64 floorId)
 {
+    if (m_workers.empty()) {
+        ::close(fd); // stopped: nobody would ever write to it
+        return nullptr;
+    }
     info.node = m_config.nodeId;
     auto session = std::make_shared<ClientSession>(std::move(info));
     DeliveryWorker *worker = m_workers[m_nextWorker++ % m_workers.size()].get();
     m_sessions.insert(session->id(), session);
     m_owners.insert(session->id(), worker);
     ++m_clientsTotal;
-    worker->attach(session, fd, std::move(initial));
+    worker->attach(session, fd, std::move(initial), floorId);
     qCDebug(lcBroadcast) << "client" << session->id() << "from" << session->info().remote << "on"
                          << session->info().topics << "worker" << worker->index();
     Q_EMIT clientConnected(session->id());

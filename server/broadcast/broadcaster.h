@@ -4,12 +4,14 @@
 #include "broadcast/deliveryworker.h"
 #include "broadcast/event.h"
 #include "broadcast/history.h"
+#include "broadcast/idstore.h"
 
 #include <QHash>
 #include <QObject>
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 namespace Herald {
@@ -50,6 +52,9 @@ public:
         qint64 maxQueuedBytes = 1 << 20;
         int workers = 0; // 0: one per core
         QString nodeId;
+        // Where a standalone node remembers how far its ids went (IdStore); empty: ids start at
+        // 1 on every start. The relay takes ids from Redis and needs none.
+        QString idStatePath;
     };
 
     // Assigns ids to drafts. The default counts up locally; the relay installs one that takes
@@ -79,12 +84,16 @@ public:
     bool deliver(EventPtr event);
 
     void setSequencer(Sequencer sequencer) { m_sequencer = std::move(sequencer); }
-    // Continues the local counter above this id (after learning of ids assigned elsewhere).
-    void advanceIdsTo(qint64 id);
+    // Notes that an event with this id exists somewhere in the deployment (the relay learns of
+    // them before they arrive here); the local counter continues above it.
+    void noteKnownId(qint64 id);
+    // The newest id known to exist: the history's newest, or more when this node is behind.
+    qint64 knownNewestId() const { return m_lastId; }
 
     quint64 nextClientId() { return ++m_lastClientId; }
-    // Hands a stream socket to a delivery worker; initial chunks go out before anything live.
-    SessionPtr attach(ClientInfo info, int fd, std::vector<Chunk> initial);
+    // Hands a stream socket to a delivery worker; initial chunks go out before anything live,
+    // and no event at or below floorId (what the client has already) is sent to it live.
+    SessionPtr attach(ClientInfo info, int fd, std::vector<Chunk> initial, qint64 floorId = 0);
     void noteReplay(History::Outcome outcome, qsizetype events);
 
     bool close(quint64 clientId, CloseMode mode, const QString &reason);
@@ -104,6 +113,7 @@ Q_SIGNALS:
 
 private:
     void onWorkerClosed(quint64 clientId, const QString &reason);
+    void reserveIds(qint64 upTo);
     void fanOut(const EventPtr &event);
 
     Config m_config;
@@ -113,6 +123,8 @@ private:
     QHash<quint64, DeliveryWorker *> m_owners;
     Sequencer m_sequencer;
     qint64 m_lastId = 0;
+    std::optional<IdStore> m_idStore;
+    qint64 m_reservedUpTo = 0;
     quint64 m_lastClientId = 0;
     size_t m_nextWorker = 0;
     bool m_running = false;

@@ -52,6 +52,12 @@ struct DeliveryWorker::Slot
     qsizetype headOffset = 0; // bytes of queue.front() already written
     qint64 queued = 0;
     qint64 queueLimit = 0;
+    // The replay at the head of the queue may exceed the live limit; the limit gives it room
+    // only until those chunks are written.
+    size_t initialChunksLeft = 0;
+    // Newest event id this client has or has queued: anything at or below it is not sent again
+    // (a client that resumed from a node ahead of this one, an event seen in its replay).
+    qint64 floorId = 0;
     qint64 lastWriteMs = 0;
     qint64 closeDeadlineMs = 0;
     bool closing = false;
@@ -78,6 +84,7 @@ struct DeliveryWorker::Command
     int fd = -1;
     std::vector<Chunk> chunks;
     EventPtr event;
+    qint64 floorId = 0;
     quint64 sessionId = 0;
     CloseMode mode = CloseMode::Flush;
     QString reason;
@@ -113,17 +120,23 @@ bool DeliveryWorker::start(QString *error)
     return true;
 }
 
-void DeliveryWorker::stop()
+void DeliveryWorker::requestStop()
 {
     if (!m_thread.joinable())
         return;
-
     {
         std::lock_guard lock(m_mutex);
         m_stopRequested = true;
     }
     const quint64 one = 1;
     [[maybe_unused]] ssize_t w = ::write(m_wake, &one, sizeof one);
+}
+
+void DeliveryWorker::stop()
+{
+    if (!m_thread.joinable())
+        return;
+    requestStop();
     m_thread.join();
 
     ::close(m_epoll);
@@ -146,12 +159,13 @@ void DeliveryWorker::post(Command &&command)
     }
 }
 
-void DeliveryWorker::attach(SessionPtr session, int fd, std::vector<Chunk> initial)
+void DeliveryWorker::attach(SessionPtr session, int fd, std::vector<Chunk> initial, qint64 floorId)
 {
     Command command;
     command.kind = Command::Kind::Attach;
     command.session = std::move(session);
     command.fd = fd;
+    command.floorId = floorId;
     command.chunks = std::move(initial);
     post(std::move(command));
 }
@@ -300,9 +314,13 @@ void DeliveryWorker::attachSlot(Command &command)
 
     // The replay may be larger than the live limit; it does not count against it.
     qint64 initialBytes = 0;
-    for (const Chunk &chunk : command.chunks)
+    for (const Chunk &chunk : command.chunks) {
         initialBytes += chunk.bytes.size();
+        slot->floorId = std::max(slot->floorId, chunk.eventId);
+    }
     slot->queueLimit = m_config.maxQueuedBytes + initialBytes;
+    slot->initialChunksLeft = command.chunks.size();
+    slot->floorId = std::max(slot->floorId, command.floorId);
 
     const int flags = fcntl(slot->fd, F_GETFL);
     fcntl(slot->fd, F_SETFL, flags | O_NONBLOCK);
@@ -342,8 +360,10 @@ void DeliveryWorker::publishToTopic(const EventPtr &event)
     if (it == m_topics.end())
         return;
     for (Slot *slot : it->second->members) {
-        if (!slot->condemned && !slot->closing)
-            enqueue(slot, Chunk{event->frame, event->id});
+        if (slot->condemned || slot->closing || event->id <= slot->floorId)
+            continue;
+        slot->floorId = event->id;
+        enqueue(slot, Chunk{event->frame, event->id});
     }
 }
 
@@ -466,6 +486,10 @@ void DeliveryWorker::consume(Slot *slot, qint64 written)
             break;
         }
         written -= left;
+        if (slot->initialChunksLeft > 0) {
+            --slot->initialChunksLeft;
+            slot->queueLimit -= front.bytes.size();
+        }
         if (front.eventId > 0) {
             session.m_eventsSent.fetch_add(1, std::memory_order_relaxed);
             session.m_lastSentId.store(front.eventId, std::memory_order_relaxed);
@@ -693,13 +717,43 @@ void DeliveryWorker::shutdownAll()
 {
     // Apply what was queued before the stop so that no accepted client is left unclosed.
     applyCommands();
+    const QString reason = QStringLiteral("server shutting down");
     for (auto &[id, slot] : m_slots) {
-        if (slot->condemned)
-            continue;
-        flush(slot.get());
-        condemn(slot.get(), QStringLiteral("server shutting down"), false);
+        if (!slot->condemned && !slot->closing)
+            beginClose(slot.get(), CloseMode::Flush, reason);
     }
     m_dirty.clear();
+    sweep();
+
+    // Streams with bytes still queued get a bounded time to take them, so that what they were
+    // sent arrives before the FIN; readers that do not keep up within it are reset.
+    const qint64 deadline = monotonicMs() + m_config.shutdownFlushMs;
+    epoll_event events[MaxEpollEvents];
+    while (!m_slots.empty()) {
+        const qint64 left = deadline - monotonicMs();
+        if (left <= 0)
+            break;
+        const int n = epoll_wait(m_epoll, events, MaxEpollEvents, int(left));
+        if (n < 0 && errno != EINTR)
+            break;
+        for (int i = 0; i < n; ++i) {
+            auto *slot = static_cast<Slot *>(events[i].data.ptr);
+            if (!slot) {
+                quint64 count; // a late command's wake-up: nothing more is applied now
+                [[maybe_unused]] ssize_t r = ::read(m_wake, &count, sizeof count);
+                continue;
+            }
+            if (slot->condemned)
+                continue;
+            if (events[i].events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+                readFrom(slot);
+            if (!slot->condemned && (events[i].events & EPOLLOUT))
+                flush(slot);
+        }
+        sweep();
+    }
+    for (auto &[id, slot] : m_slots)
+        condemn(slot.get(), reason + QStringLiteral(" (flush timed out)"), true);
     sweep();
 }
 

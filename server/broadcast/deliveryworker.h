@@ -53,6 +53,7 @@ public:
         int heartbeatMs = 15000;
         qint64 maxQueuedBytes = 1 << 20;
         int closeTimeoutMs = 5000; // how long a flushing close may wait for a slow reader
+        int shutdownFlushMs = 2000; // how long stopping may wait to flush every stream
     };
 
     // Called on the worker thread once a session's socket is closed.
@@ -65,11 +66,15 @@ public:
     DeliveryWorker &operator=(const DeliveryWorker &) = delete;
 
     bool start(QString *error);
-    // Closes every stream with a flush (so clients reconnect elsewhere) and joins the thread.
+    // Closes every stream with a flush (so clients reconnect elsewhere), waiting at most
+    // shutdownFlushMs for slow readers, and joins the thread.
     void stop();
+    // The first half of stop(), so that several workers flush at the same time.
+    void requestStop();
 
-    // Takes ownership of fd. The initial chunks (response head, retry, replay) go out first.
-    void attach(SessionPtr session, int fd, std::vector<Chunk> initial);
+    // Takes ownership of fd. The initial chunks (response head, retry, replay) go out first;
+    // published events at or below floorId are not sent to this session.
+    void attach(SessionPtr session, int fd, std::vector<Chunk> initial, qint64 floorId);
     void publish(EventPtr event);
     // Raw bytes for one client (a comment, a retry change), queued after what it already has.
     void send(quint64 sessionId, Chunk chunk);

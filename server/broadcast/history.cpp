@@ -23,6 +23,12 @@ void History::append(EventPtr event)
     }
 }
 
+void History::startAfter(qint64 id)
+{
+    m_newestId = std::max(m_newestId, id);
+    m_evictedUpTo = std::max(m_evictedUpTo, id);
+}
+
 History::Replay History::since(qint64 lastId, const QSet<QString> &topics) const
 {
     Replay replay;

@@ -29,6 +29,9 @@ public:
     explicit History(qsizetype capacity);
 
     void append(EventPtr event);
+    // Ids up to `id` were handed out by an earlier run of this node: none of those events is
+    // here, so a client resuming from one of them has a gap. Call before the first append().
+    void startAfter(qint64 id);
 
     // Events of the given topics with an id above lastId, oldest first. When some were evicted
     // the rest is still replayed and the outcome says Gap; an id ahead of the newest replays

@@ -98,7 +98,9 @@ HttpApi::HttpApi(Broadcaster *broadcaster, FaultInjector *faults, HttpConfig con
 
 bool HttpApi::listen(const QHostAddress &address, quint16 port, QString *error)
 {
-    auto *listener = new Listener(m_config.limits, this);
+    ConnectionLimits limits = m_config.limits;
+    limits.allowOrigin = m_config.allowOrigin;
+    auto *listener = new Listener(limits, this);
     if (!listener->listen(address, port)) {
         *error = QStringLiteral("cannot listen on %1:%2: %3")
                      .arg(address.toString())
@@ -441,10 +443,21 @@ void HttpApi::openStream(const QHttpServerRequest &request, QTcpSocket *socket)
     for (const EventPtr &event : replay.events)
         initial.push_back({event->frame, event->id});
 
+    // What the client has already must not reach it again live. That matters on a relayed node
+    // that is behind the deployment: a client resuming from an id this node has not received
+    // yet, or one that starts fresh while this node is still catching up on older events. Only
+    // ids known to exist count, so a made-up id far ahead cannot silence the stream.
+    qint64 floorId = m_broadcaster->knownNewestId();
+    if (stream.lastEventId)
+        floorId = std::min(floorId, *stream.lastEventId);
+    if (!replay.events.empty())
+        floorId = std::max(floorId, replay.events.back()->id);
+
+    if (!m_broadcaster->attach(std::move(info), fd, std::move(initial), floorId))
+        return; // the broadcaster is stopping; it closed the connection
     ++m_responses[200];
     ++m_streamsPerAddress[address];
     m_addressOf.insert(clientId, address);
-    m_broadcaster->attach(std::move(info), fd, std::move(initial));
 }
 
 void HttpApi::publish(const QHttpServerRequest &request, QTcpSocket *socket)

@@ -31,6 +31,14 @@ bool Node::start(QString *error)
                              " publish and admin calls are accepted from this machine only";
     }
 
+    if (!m_config.stateDir.isEmpty() && m_config.port != 0 && !m_config.relay
+        && m_config.broadcast.idStatePath.isEmpty()) {
+        QString address = m_config.bindAddress.toString();
+        address.replace(QLatin1Char(':'), QLatin1Char('_'));
+        m_config.broadcast.idStatePath
+            = m_config.stateDir + QStringLiteral("/ids-%1-%2").arg(address).arg(m_config.port);
+    }
+
     m_broadcaster = new Broadcaster(m_config.broadcast, this);
     if (!m_broadcaster->start(error)) {
         delete m_broadcaster;

@@ -20,6 +20,9 @@ struct NodeConfig
     HttpConfig http;
     // Set to relay through Redis; node id and URL are filled in at start.
     std::optional<RelayConfig> relay;
+    // Where a standalone node on a fixed port keeps its id mark between runs (one file per
+    // address and port: the URL clients resume at). Empty, port 0 or a relay: nothing is kept.
+    QString stateDir;
 };
 
 // One running Herald: the broadcaster, its HTTP API, its faults and (when configured) the

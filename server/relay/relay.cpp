@@ -3,6 +3,7 @@
 #include "logging.h"
 
 #include <QDateTime>
+#include <QEventLoop>
 #include <QJsonDocument>
 
 #include <algorithm>
@@ -13,6 +14,11 @@ namespace {
 
 constexpr int CatchUpBatch = 500;
 constexpr size_t LagSamples = 1024;
+constexpr int LeaveTimeoutMs = 500; // how long stopping waits for Redis to drop our entry
+constexpr int CatchUpRetryMs = 200; // after a catch-up failed with the links still up
+// After Redis lost the sequence, how long to wait for the other nodes to raise it again: longer
+// than their longest reconnect backoff (5 s) plus an attempt.
+constexpr int ResyncTimeoutMs = 6000;
 
 // KEYS: sequence, stream. ARGV: floor, stream length, channel, node, time (ms), then topic,
 // type, data and retry ("" for none) per event. Returns the first id taken.
@@ -57,7 +63,7 @@ EventPtr eventFrom(qint64 id, const QByteArray &topic, const QByteArray &type,
     draft.data = data;
     bool ok = false;
     const int retryMs = retry.toInt(&ok);
-    if (ok)
+    if (ok && retryMs >= 0)
         draft.retryMs = retryMs;
     return Event::make(id, draft, publishedAtMs);
 }
@@ -142,11 +148,20 @@ void Relay::stop()
         return;
     m_started = false;
     m_presenceTimer.stop();
-    m_broadcaster->setSequencer({});
-    // Leave the node list at once rather than when the entry expires.
+    // Publishes that still arrive while the node stops are refused, not numbered locally: a
+    // local id would collide with the deployment's sequence.
+    m_broadcaster->setSequencer([](std::vector<EventDraft>, Broadcaster::PublishCallback done) {
+        done({}, QStringLiteral("this node is shutting down: the event was not accepted"));
+    });
+    // Leave the node list at once rather than when the entry expires. Closing the connection
+    // drops what hiredis has not sent yet, so wait (briefly) for Redis to answer.
     if (m_commands->isConnected()) {
+        QEventLoop wait;
+        QTimer::singleShot(LeaveTimeoutMs, &wait, &QEventLoop::quit);
         m_commands->command({"DEL", key("node:") + m_config.nodeId.toUtf8()});
-        m_commands->command({"SREM", key("nodes"), m_config.nodeId.toUtf8()});
+        m_commands->command({"SREM", key("nodes"), m_config.nodeId.toUtf8()},
+                            [&wait](const RedisReply &) { wait.quit(); });
+        wait.exec(QEventLoop::ExcludeUserInputEvents);
     }
     m_subscriber->close();
     m_commands->close();
@@ -163,6 +178,12 @@ void Relay::setPaused(bool paused)
     // What was published elsewhere during the pause comes from the stream.
     if (!paused && m_subscriber->isConnected())
         catchUp();
+}
+
+bool Relay::isResynchronising() const
+{
+    return !m_resyncAwaiting.isEmpty() && m_resyncClock.isValid()
+        && m_resyncClock.elapsed() < ResyncTimeoutMs;
 }
 
 QString Relay::stateName() const
@@ -212,8 +233,30 @@ void Relay::onCommandConnected()
 {
     // After Redis restarts empty, the sequence must not start again below what we have seen.
     const qint64 newest = m_broadcaster->history().newestId();
-    m_commands->command({"EVAL", floorScript, "1", key("seq"), QByteArray::number(newest)});
+    QSet<QString> others;
+    for (const QJsonValue &node : std::as_const(m_nodes)) {
+        const QString id = node.toObject().value(QLatin1String("id")).toString();
+        if (id != m_config.nodeId)
+            others.insert(id);
+    }
+    m_commands->command({"EVAL", floorScript, "1", key("seq"), QByteArray::number(newest)},
+                        [this, newest, others](const RedisReply &reply) {
+                            // The sequence was behind us: Redis lost it. The other nodes may
+                            // have handed out more ids than we know of; until each has raised
+                            // the sequence again (it does before it announces itself), numbering
+                            // events here could reuse theirs.
+                            if (!reply.isInteger() || reply.integer >= newest || others.isEmpty())
+                                return;
+                            m_resyncAwaiting = others;
+                            m_resyncClock.start();
+                            qCInfo(lcRelay) << "Redis lost the id sequence; publishing waits for"
+                                            << others.size() << "other node(s) to return";
+                        });
     announce();
+    // The stream can only be read on this link: when it comes back after the subscriber's,
+    // the catch-up that one asked for could not run, and the hole is filled now.
+    if (!m_paused && m_subscriber->isConnected())
+        catchUp();
 }
 
 void Relay::onSubscriberConnected()
@@ -227,6 +270,13 @@ void Relay::sequence(std::vector<EventDraft> drafts, Broadcaster::PublishCallbac
 {
     if (m_paused) {
         done({}, QStringLiteral("the relay is paused (a fault): the event was not accepted"));
+        return;
+    }
+    if (isResynchronising()) {
+        done({},
+             QStringLiteral("Redis lost the id sequence and the other nodes have not all "
+                            "returned yet: the event was not accepted; publish again in a "
+                            "few seconds"));
         return;
     }
     if (!m_commands->isConnected()) {
@@ -272,6 +322,7 @@ void Relay::sequence(std::vector<EventDraft> drafts, Broadcaster::PublishCallbac
             std::vector<EventPtr> events;
             for (size_t i = 0; i < drafts.size(); ++i)
                 events.push_back(Event::make(reply.integer + qint64(i), drafts[i], now));
+            m_broadcaster->noteKnownId(reply.integer + qint64(drafts.size()) - 1);
             done(std::move(events), QString());
         });
 }
@@ -288,6 +339,7 @@ void Relay::onMessage(const QByteArray &channel, const QByteArray &payload)
         return;
     }
     ++m_received;
+    m_broadcaster->noteKnownId(id);
     const EventPtr event = eventFrom(id, object.value(QLatin1String("topic")).toString().toUtf8(),
                                      object.value(QLatin1String("event")).toString().toUtf8(),
                                      object.value(QLatin1String("data")).toString().toUtf8(),
@@ -302,7 +354,7 @@ void Relay::deliverInOrder(const EventPtr &event)
     if (event->id < expected)
         return; // already delivered (from the stream during a catch-up)
     if (event->id == expected && !m_catchingUp) {
-        deliverNow(event);
+        deliverNow(event, Lag::Measure);
         deliverPending(false);
         return;
     }
@@ -312,17 +364,18 @@ void Relay::deliverInOrder(const EventPtr &event)
         catchUp();
 }
 
-void Relay::deliverNow(const EventPtr &event)
+void Relay::deliverNow(const EventPtr &event, Lag lag)
 {
-    if (!m_broadcaster->deliver(event))
+    if (!m_broadcaster->deliver(event) || lag == Lag::Ignore)
         return;
-    const qint64 lag
-        = std::max<qint64>(0, QDateTime::currentMSecsSinceEpoch() - event->publishedAtMs);
-    m_lagMax = std::max(m_lagMax, lag);
+    // Only events that came over the channel say how far behind the relay runs; one read from
+    // the stream after a late start or an outage is as old as the outage, not a lag.
+    m_lastLag = std::max<qint64>(0, QDateTime::currentMSecsSinceEpoch() - event->publishedAtMs);
+    m_lagMax = std::max(m_lagMax, m_lastLag);
     if (m_lags.size() < LagSamples)
-        m_lags.push_back(lag);
+        m_lags.push_back(m_lastLag);
     else
-        m_lags[m_lagNext] = lag;
+        m_lags[m_lagNext] = m_lastLag;
     m_lagNext = (m_lagNext + 1) % LagSamples;
 }
 
@@ -343,7 +396,7 @@ void Relay::deliverPending(bool acceptHoles)
             qCWarning(lcRelay) << "events" << expected << "to" << first->first - 1
                                << "are gone from the shared stream; skipping them";
         }
-        deliverNow(first->second);
+        deliverNow(first->second, Lag::Measure);
         m_pending.erase(first);
     }
 }
@@ -365,11 +418,13 @@ void Relay::catchUp()
                                          it != reply.elements.crend(); ++it) {
                                         if (const EventPtr event = eventFromEntry(*it)) {
                                             ++m_caughtUpEvents;
-                                            deliverNow(event);
+                                            deliverNow(event, Lag::Ignore);
                                         }
                                     }
+                                    finishCatchUp();
+                                    return;
                                 }
-                                finishCatchUp();
+                                abandonCatchUp(reply);
                             });
         return;
     }
@@ -383,7 +438,7 @@ void Relay::readRange(qint64 from)
         {"XRANGE", key("stream"), start, "+", "COUNT", QByteArray::number(CatchUpBatch)},
         [this, from](const RedisReply &reply) {
             if (!reply.isArray()) {
-                finishCatchUp();
+                abandonCatchUp(reply);
                 return;
             }
             qint64 last = from - 1;
@@ -398,7 +453,7 @@ void Relay::readRange(qint64 from)
                                        << "are gone from the shared stream; skipping them";
                 }
                 ++m_caughtUpEvents;
-                deliverNow(event);
+                deliverNow(event, Lag::Ignore);
                 last = event->id;
             }
             if (reply.elements.size() == CatchUpBatch)
@@ -408,9 +463,26 @@ void Relay::readRange(qint64 from)
         });
 }
 
+void Relay::abandonCatchUp(const RedisReply &reply)
+{
+    // The stream could not be read (most often the link dropped half-way). What is missing is
+    // still in Redis: keep what arrived ahead of the hole pending and try again when the link
+    // is back, instead of writing the hole off.
+    m_catchingUp = false;
+    if (!m_catchUpFailing) // once per failing spell, not once per attempt
+        qCInfo(lcRelay) << "catch-up interrupted:" << reply.str << "- trying again";
+    m_catchUpFailing = true;
+    if (m_commands->isConnected() && m_subscriber->isConnected() && !m_paused)
+        QTimer::singleShot(CatchUpRetryMs, this, [this] {
+            if (m_started && !m_paused && m_subscriber->isConnected())
+                catchUp();
+        });
+}
+
 void Relay::finishCatchUp()
 {
     m_catchingUp = false;
+    m_catchUpFailing = false;
     // Everything the stream had is in; what is still pending came after it.
     deliverPending(true);
     Q_EMIT caughtUp();
@@ -432,8 +504,7 @@ void Relay::announce()
         {QStringLiteral("clients"), metrics.clients},
         {QStringLiteral("eventsPerSecond"), m_eventsPerSecond},
         {QStringLiteral("lastEventId"), QString::number(metrics.lastEventId)},
-        {QStringLiteral("relayLagMs"),
-         double(m_lags.empty() ? 0 : m_lags[(m_lagNext + LagSamples - 1) % m_lags.size()])},
+        {QStringLiteral("relayLagMs"), double(m_lastLag)},
         {QStringLiteral("seenAt"), QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)}};
     const QByteArray nodeKey = key("node:") + m_config.nodeId.toUtf8();
     const QByteArray ttl = QByteArray::number(m_config.presenceIntervalMs * 3);
@@ -460,7 +531,13 @@ void Relay::announce()
                     m_commands->command({"SREM", key("nodes"), ids[i]});
                     continue;
                 }
-                alive.append(QJsonDocument::fromJson(values.elements[i].str).object());
+                if (m_resyncAwaiting.remove(QString::fromUtf8(ids[i]))
+                    && m_resyncAwaiting.isEmpty())
+                    qCInfo(lcRelay) << "every node is back: publishing again";
+                const QJsonObject node = QJsonDocument::fromJson(values.elements[i].str).object();
+                m_broadcaster->noteKnownId(
+                    node.value(QLatin1String("lastEventId")).toString().toLongLong());
+                alive.append(node);
             }
             m_nodes = alive;
         });

@@ -8,6 +8,7 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QObject>
+#include <QSet>
 #include <QTimer>
 
 #include <map>
@@ -59,6 +60,9 @@ public:
     State state() const { return m_state; }
     QString stateName() const;
     bool isCaughtUp() const { return !m_catchingUp && m_state == State::Connected; }
+    // Redis came back without its id sequence, and publishing waits until the nodes known
+    // before have raised it again (or a few seconds passed).
+    bool isResynchronising() const;
     QJsonObject status() const;
     QByteArray metricsText() const;
     QJsonArray nodes() const { return m_nodes; }
@@ -77,9 +81,11 @@ private:
     void catchUp();
     void readRange(qint64 from);
     void finishCatchUp();
+    void abandonCatchUp(const RedisReply &reply);
     void deliverInOrder(const EventPtr &event);
     void deliverPending(bool acceptHoles);
-    void deliverNow(const EventPtr &event);
+    enum class Lag { Measure, Ignore };
+    void deliverNow(const EventPtr &event, Lag lag);
     void announce();
     QByteArray key(const char *name) const;
 
@@ -93,6 +99,9 @@ private:
     bool m_everConnected = false; // until the first connection the state is Connecting
     bool m_paused = false;
     bool m_catchingUp = false;
+    bool m_catchUpFailing = false;
+    QSet<QString> m_resyncAwaiting; // nodes that have not announced themselves since
+    QElapsedTimer m_resyncClock;
     std::map<qint64, EventPtr> m_pending; // arrived ahead of a hole, by id
     QJsonArray m_nodes;
     quint64 m_lastPublishedCount = 0;
@@ -106,6 +115,7 @@ private:
     quint64 m_publishFailures = 0;
     std::vector<qint64> m_lags; // ring of recent publish-to-delivery lags, ms
     size_t m_lagNext = 0;
+    qint64 m_lastLag = 0;
     qint64 m_lagMax = 0;
 };
 

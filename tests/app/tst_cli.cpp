@@ -2,11 +2,17 @@
 
 #include "testsupport.h"
 
+#include <QDir>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTcpServer>
+#include <QTemporaryDir>
 #include <QTest>
+
+#include <algorithm>
+#include <memory>
+#include <vector>
 
 #include <csignal>
 
@@ -20,7 +26,10 @@ private Q_SLOTS:
     void badArguments_data();
     void badArguments();
     void helpAndVersion();
-    void startServeAndStopOnSigterm();
+    void startServeAndStopOnSignal_data();
+    void startServeAndStopOnSignal();
+    void idsContinueAfterRestart();
+    void acceptsAgainAfterRunningOutOfDescriptors();
     void noDisplayWithoutHeadless();
 };
 
@@ -34,6 +43,48 @@ bool runToEnd(QProcess &process, const QStringList &arguments, int timeoutMs = 1
     QSignalSpy finished(&process, &QProcess::finished);
     process.start(herald, arguments);
     return finished.wait(timeoutMs) || process.state() == QProcess::NotRunning;
+}
+
+// Starts herald (through the shell when a command line is given instead, so that a test can set
+// limits first) and reads the port from its start-up line; 0 when it did not come up.
+quint16 startServing(QProcess &process, const QStringList &arguments,
+                     const QString &shellPrefix = {})
+{
+    if (shellPrefix.isEmpty()) {
+        process.start(herald, arguments);
+    } else {
+        QStringList quoted;
+        for (const QString &argument : arguments)
+            quoted.append(QLatin1Char('\'') + argument + QLatin1Char('\''));
+        process.start(QStringLiteral("/bin/sh"),
+                      {QStringLiteral("-c"),
+                       shellPrefix + QStringLiteral(" exec '") + herald + QStringLiteral("' ")
+                           + quoted.join(QLatin1Char(' '))});
+    }
+    if (!process.waitForStarted())
+        return 0;
+    // The first stdout line names the URL; with --port 0 it is the only way to know the port.
+    QByteArray out;
+    if (!QTest::qWaitFor([&] { return (out += process.readAllStandardOutput()).contains('\n'); },
+                         10000))
+        return 0;
+    const QRegularExpressionMatch match
+        = QRegularExpression(QStringLiteral("serving on http://127.0.0.1:(\\d+)/"))
+              .match(QString::fromUtf8(out));
+    return match.hasMatch() ? quint16(match.captured(1).toUInt()) : 0;
+}
+
+qint64 publishedId(const HttpResult &result)
+{
+    const int at = result.body.indexOf("\"id\":\"");
+    return at < 0 ? -1 : result.body.mid(at + 6).split('"').constFirst().toLongLong();
+}
+
+bool stopWith(QProcess &process, int signal)
+{
+    QSignalSpy finished(&process, &QProcess::finished);
+    ::kill(pid_t(process.processId()), signal);
+    return finished.wait(10000) || process.state() == QProcess::NotRunning;
 }
 
 } // namespace
@@ -127,21 +178,21 @@ void tst_Cli::helpAndVersion()
         QVERIFY2(help.contains(option), option);
 }
 
-void tst_Cli::startServeAndStopOnSigterm()
+void tst_Cli::startServeAndStopOnSignal_data()
 {
-    QProcess process;
-    process.start(herald,
-                  {QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0")});
-    QVERIFY(process.waitForStarted());
+    QTest::addColumn<int>("signal");
+    QTest::newRow("SIGTERM") << int(SIGTERM);
+    QTest::newRow("SIGINT") << int(SIGINT);
+}
 
-    // The first stdout line names the URL; with --port 0 it is the only way to know the port.
-    QByteArray out;
-    QTRY_VERIFY_WITH_TIMEOUT((out += process.readAllStandardOutput()).contains('\n'), 10000);
-    const QRegularExpressionMatch match
-        = QRegularExpression(QStringLiteral("serving on http://127.0.0.1:(\\d+)/"))
-              .match(QString::fromUtf8(out));
-    QVERIFY2(match.hasMatch(), out.constData());
-    const quint16 port = quint16(match.captured(1).toUInt());
+void tst_Cli::startServeAndStopOnSignal()
+{
+    QFETCH(int, signal);
+
+    QProcess process;
+    const quint16 port = startServing(
+        process, {QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0")});
+    QVERIFY2(port != 0, process.readAllStandardError().constData());
 
     RawHttpClient client(port);
     QVERIFY(client.connectToServer());
@@ -150,14 +201,96 @@ void tst_Cli::startServeAndStopOnSigterm()
     QCOMPARE(publishJson(port, R"({"data":"before the end"})").status, 202);
     QVERIFY(client.waitForBodyContaining("data: before the end\n\n"));
 
-    // SIGTERM: the stream ends cleanly (so clients reconnect elsewhere) and herald exits 0.
+    // The signal: the stream ends cleanly (so clients reconnect elsewhere) and herald exits 0.
     QSignalSpy finished(&process, &QProcess::finished);
-    ::kill(pid_t(process.processId()), SIGTERM);
+    ::kill(pid_t(process.processId()), signal);
     QVERIFY(client.waitForDisconnect(5000));
     QCOMPARE(client.socket().error(), QAbstractSocket::RemoteHostClosedError);
     QVERIFY(finished.wait(5000) || process.state() == QProcess::NotRunning);
     QCOMPARE(process.exitStatus(), QProcess::NormalExit);
     QCOMPARE(process.exitCode(), 0);
+}
+
+void tst_Cli::idsContinueAfterRestart()
+{
+    // A node on a fixed port continues its ids after a restart, so that an id a client kept
+    // from the earlier run is never mistaken for one of the new run's events.
+    QTemporaryDir state;
+    QVERIFY(state.isValid());
+    const QString port = QString::number(freeLoopbackPort());
+    const QStringList arguments = {QStringLiteral("--headless"), QStringLiteral("--port"), port,
+                                   QStringLiteral("--state-dir"), state.path()};
+
+    qint64 lastOfFirstRun = 0;
+    {
+        QProcess process;
+        const quint16 serving = startServing(process, arguments);
+        QVERIFY2(serving != 0, process.readAllStandardError().constData());
+        for (int i = 0; i < 3; ++i)
+            lastOfFirstRun = publishedId(publishJson(serving, R"({"data":"first run"})"));
+        QCOMPARE(lastOfFirstRun, qint64(3));
+        QVERIFY(stopWith(process, SIGTERM));
+        QCOMPARE(process.exitCode(), 0);
+    }
+
+    QProcess process;
+    const quint16 serving = startServing(process, arguments);
+    QVERIFY2(serving != 0, process.readAllStandardError().constData());
+    const qint64 first = publishedId(publishJson(serving, R"({"data":"second run"})"));
+    QVERIFY2(first > lastOfFirstRun, QByteArray::number(first).constData());
+
+    RawHttpClient resumed(serving);
+    QVERIFY(resumed.connectToServer());
+    resumed.get("/events", {"Last-Event-ID: " + QByteArray::number(lastOfFirstRun)});
+    QVERIFY(resumed.waitForHead());
+    QCOMPARE(resumed.header("herald-replay"), QByteArray("gap"));
+    QVERIFY(resumed.waitForBodyContaining("data: second run\n\n"));
+    QCOMPARE(resumed.ids(), QList<qint64>{first});
+
+    // A bad state file is a clear error, not a silent restart at 1.
+    QVERIFY(stopWith(process, SIGTERM));
+    const QString file = state.filePath(QStringLiteral("ids-127.0.0.1-") + port);
+    QVERIFY2(QFile::exists(file), qPrintable(file));
+    QFile broken(file);
+    QVERIFY(broken.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    broken.write("not a number\n");
+    broken.close();
+    QProcess refused;
+    QVERIFY(runToEnd(refused, arguments));
+    QVERIFY(refused.exitCode() != 0);
+    QVERIFY(refused.readAllStandardError().contains("does not hold an event id"));
+}
+
+void tst_Cli::acceptsAgainAfterRunningOutOfDescriptors()
+{
+    // With a tiny descriptor limit, more connections arrive than herald can accept. Once they
+    // are gone, it must serve again rather than stay deaf.
+    QProcess process;
+    const quint16 port = startServing(
+        process, {QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0")},
+        QStringLiteral("ulimit -n 48 &&"));
+    QVERIFY2(port != 0, process.readAllStandardError().constData());
+
+    std::vector<std::unique_ptr<RawHttpClient>> clients;
+    for (int i = 0; i < 80; ++i) {
+        auto client = std::make_unique<RawHttpClient>(port);
+        QVERIFY(client->connectToServer());
+        client->get("/events");
+        clients.push_back(std::move(client));
+    }
+    // Some were served; the rest wait where herald could not take them.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        std::any_of(clients.cbegin(), clients.cend(), [](const auto &c) { return c->status(); }),
+        10000);
+    // Herald holds (nearly) every descriptor its limit allows, as /proc lists them: the
+    // limit did bite.
+    const QDir descriptors(QStringLiteral("/proc/%1/fd").arg(process.processId()));
+    QTRY_VERIFY_WITH_TIMEOUT(descriptors.entryList(QDir::Files | QDir::System).size() >= 45, 10000);
+    clients.clear();
+
+    QTRY_COMPARE_WITH_TIMEOUT(httpRequest(port, "GET", "/healthz", {}, {}, 1000).status, 200,
+                              15000);
+    QVERIFY(stopWith(process, SIGTERM));
 }
 
 void tst_Cli::noDisplayWithoutHeadless()

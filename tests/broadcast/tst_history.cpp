@@ -38,6 +38,8 @@ private Q_SLOTS:
     void since();
     void wrapAround();
     void zeroCapacity();
+    void afterAnEarlierRun_data();
+    void afterAnEarlierRun();
 };
 
 void tst_History::since_data()
@@ -111,6 +113,41 @@ void tst_History::zeroCapacity()
     QCOMPARE(history.newestId(), qint64(4));
     QCOMPARE(history.since(4, {QStringLiteral("a")}).outcome, History::Outcome::Full);
     QCOMPARE(history.since(3, {QStringLiteral("a")}).outcome, History::Outcome::Gap);
+}
+
+void tst_History::afterAnEarlierRun_data()
+{
+    QTest::addColumn<qint64>("lastId");
+    QTest::addColumn<bool>("full");
+    QTest::addColumn<QList<qint64>>("ids");
+
+    // An earlier run handed out ids up to 100; this one published 101 to 103.
+    QTest::newRow("id of the earlier run") << qint64(42) << false << QList<qint64>{101, 102, 103};
+    QTest::newRow("just below the mark") << qint64(99) << false << QList<qint64>{101, 102, 103};
+    QTest::newRow("the mark itself") << qint64(100) << true << QList<qint64>{101, 102, 103};
+    QTest::newRow("id of this run") << qint64(102) << true << QList<qint64>{103};
+    QTest::newRow("no id at all") << qint64(0) << false << QList<qint64>{101, 102, 103};
+}
+
+void tst_History::afterAnEarlierRun()
+{
+    QFETCH(qint64, lastId);
+    QFETCH(bool, full);
+    QFETCH(QList<qint64>, ids);
+
+    History history(10);
+    history.startAfter(100);
+    QCOMPARE(history.newestId(), qint64(100));
+    // Before anything is published, an id of the earlier run is already a gap.
+    QCOMPARE(history.since(42, {QStringLiteral("a")}).outcome, History::Outcome::Gap);
+    for (qint64 id = 101; id <= 103; ++id) {
+        EventDraft draft;
+        draft.topic = QStringLiteral("a");
+        history.append(Event::make(id, draft, 0));
+    }
+    const History::Replay replay = history.since(lastId, {QStringLiteral("a")});
+    QCOMPARE(replay.outcome == History::Outcome::Full, full);
+    QCOMPARE(idsOf(replay), ids);
 }
 
 QTEST_GUILESS_MAIN(tst_History)

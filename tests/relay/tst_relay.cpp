@@ -11,6 +11,7 @@
 #include <QTest>
 
 #include <memory>
+#include <optional>
 
 #include <QLoggingCategory>
 
@@ -32,10 +33,16 @@ private Q_SLOTS:
     void resumeOnAnotherNode();
     void lateNodeServesHistory();
     void redisRestart();
+    void lostSequenceWaitsForTheOtherNodes();
     void pausedRelayCatchesUp();
+    void resumeOnANodeThatIsBehind();
+    void failedCatchUpLosesNothing();
     void presenceAndHealth();
 
 private:
+    // One command on a connection of the test's own; the reply, or an error after a time-out.
+    RedisReply redis(const QList<QByteArray> &argv);
+    void fault(Node *node, const QByteArray &json);
     Node *addNode(const QString &name);
     std::unique_ptr<RawHttpClient> subscribe(Node *node, const QByteArray &target,
                                              const QList<QByteArray> &headers = {});
@@ -81,6 +88,26 @@ Node *tst_Relay::addNode(const QString &name)
         return nullptr;
     m_nodes.push_back(std::move(node));
     return m_nodes.back().get();
+}
+
+RedisReply tst_Relay::redis(const QList<QByteArray> &argv)
+{
+    RedisConnection connection;
+    connection.open(*RedisUrl::parse(m_redis->url()));
+    if (!QTest::qWaitFor([&connection] { return connection.isConnected(); }, 5000))
+        return RedisReply::error("test: cannot connect to redis");
+    std::optional<RedisReply> reply;
+    connection.command(argv, [&reply](const RedisReply &r) { reply = r; });
+    if (!QTest::qWaitFor([&reply] { return reply.has_value(); }, 5000))
+        return RedisReply::error("test: no reply");
+    return *reply;
+}
+
+void tst_Relay::fault(Node *node, const QByteArray &json)
+{
+    const HttpResult result
+        = httpRequest(node->port(), "POST", "/faults", {"Content-Type: application/json"}, json);
+    QCOMPARE(result.status, 200);
 }
 
 bool tst_Relay::allConnected(const std::vector<std::unique_ptr<Node>> &nodes)
@@ -262,6 +289,8 @@ void tst_Relay::redisRestart()
 
     QVERIFY2(m_redis->start(), qPrintable(m_redis->errorString()));
     QTRY_VERIFY_WITH_TIMEOUT(allConnected(m_nodes), 15000);
+    // Redis came back empty: each node publishes again once the other has raised the sequence.
+    QTRY_VERIFY(!a->relay()->isResynchronising() && !b->relay()->isResynchronising());
 
     // Nothing published after recovery is lost, and ids never go back.
     QList<qint64> after;
@@ -275,6 +304,37 @@ void tst_Relay::redisRestart()
     QVERIFY(!onA->body().contains("during"));
     QVERIFY(httpRequest(a->port(), "GET", "/metrics")
                 .body.contains("herald_relay_reconnects_total 2\n"));
+}
+
+void tst_Relay::lostSequenceWaitsForTheOtherNodes()
+{
+    // Redis restarts empty while a node it knew is still away. That node may have handed out
+    // ids this one never saw, so numbering events now could reuse them: publishing is refused
+    // until it is back or a few seconds have passed.
+    Node *a = addNode(QStringLiteral("a"));
+    Node *b = addNode(QStringLiteral("b"));
+    QVERIFY(a && b);
+    QTRY_COMPARE(a->relay()->nodes().size(), 2);
+    const qint64 before = publishOn(b, "before");
+    QTRY_COMPARE(a->broadcaster()->history().newestId(), before);
+
+    m_redis->kill();
+    QTRY_VERIFY(a->relay()->state() == Relay::State::Disconnected);
+    m_nodes.back()->stop(); // b stays away
+    QVERIFY2(m_redis->start(), qPrintable(m_redis->errorString()));
+    QTRY_VERIFY_WITH_TIMEOUT(a->relay()->isCaughtUp(), 15000);
+    QTRY_VERIFY(a->relay()->isResynchronising());
+
+    const HttpResult refused = publishJson(a->port(), R"({"data":"too early"})");
+    QCOMPARE(refused.status, 503);
+    QVERIFY(refused.body.contains("other nodes"));
+
+    // b does not come back: after the wait a publishes again, above every id it knew.
+    QTRY_VERIFY_WITH_TIMEOUT(!a->relay()->isResynchronising(), 10000);
+    int status = 0;
+    const qint64 after = publishOn(a, "after", &status);
+    QCOMPARE(status, 202);
+    QVERIFY(after > before);
 }
 
 void tst_Relay::pausedRelayCatchesUp()
@@ -307,6 +367,72 @@ void tst_Relay::pausedRelayCatchesUp()
     QTRY_COMPARE(onB->ids(), ids);
 }
 
+void tst_Relay::resumeOnANodeThatIsBehind()
+{
+    // Behind a load balancer a client may come back on a node that has not received yet what
+    // the client already saw elsewhere. It must not get those events again when they arrive,
+    // and a client that starts fresh there must not get old events as if they were live.
+    Node *a = addNode(QStringLiteral("a"));
+    Node *b = addNode(QStringLiteral("b"));
+    QVERIFY(a && b);
+    fault(b, R"({"fault":"pause-relay"})");
+    if (QTest::currentTestFailed())
+        return;
+
+    auto onA = subscribe(a, "/events");
+    QVERIFY(onA);
+    QList<qint64> seen;
+    for (int i = 0; i < 5; ++i)
+        seen.append(publishOn(a, "seen on a"));
+    QTRY_COMPARE(onA->ids(), seen);
+    QCOMPARE(b->broadcaster()->history().newestId(), qint64(0));
+    // B learns from A's presence that these ids exist, although it holds none of them.
+    QTRY_COMPARE(b->broadcaster()->knownNewestId(), seen.last());
+
+    auto resumed = subscribe(b, "/events", {"Last-Event-ID: " + QByteArray::number(seen.last())});
+    auto fresh = subscribe(b, "/events");
+    QVERIFY(resumed && fresh);
+    QCOMPARE(resumed->header("herald-replay"), QByteArray("gap"));
+
+    fault(b, R"({"fault":"resume-relay"})");
+    QTRY_COMPARE(b->broadcaster()->history().newestId(), seen.last());
+    const qint64 live = publishOn(a, "live");
+    QTRY_COMPARE(resumed->ids(), QList<qint64>{live});
+    QTRY_COMPARE(fresh->ids(), QList<qint64>{live});
+}
+
+void tst_Relay::failedCatchUpLosesNothing()
+{
+    // A catch-up read that fails (here Redis refuses XRANGE to everyone, as it would answer a
+    // read cut off by a lost link) must not write the missing events off: they are still in the
+    // stream, and the node delivers them once it can read it again.
+    Node *a = addNode(QStringLiteral("a"));
+    Node *b = addNode(QStringLiteral("b"));
+    QVERIFY(a && b);
+    auto onB = subscribe(b, "/events");
+    QVERIFY(onB);
+    QList<qint64> ids{publishOn(a, "first")};
+    QTRY_COMPARE(onB->ids(), ids);
+
+    fault(b, R"({"fault":"pause-relay"})");
+    for (int i = 0; i < 2; ++i)
+        ids.append(publishOn(a, "while paused"));
+    QVERIFY(redis({"ACL", "SETUSER", "default", "-xrange"}).isStatus());
+    fault(b, R"({"fault":"resume-relay"})");
+    // Redis logs each refused command: the catch-up was tried, and failed.
+    QTRY_VERIFY(!redis({"ACL", "LOG"}).elements.isEmpty());
+
+    // An event that arrives live while the hole is still open waits behind it.
+    ids.append(publishOn(a, "after the hole"));
+    QTRY_COMPARE(b->broadcaster()->knownNewestId(), ids.last());
+    QCOMPARE(onB->ids(), ids.mid(0, 1));
+
+    QVERIFY(redis({"ACL", "SETUSER", "default", "+xrange"}).isStatus());
+    QTRY_COMPARE(onB->ids(), ids);
+    const QByteArray metrics = b->relay()->metricsText();
+    QVERIFY2(metrics.contains("herald_relay_missing_events_total 0\n"), metrics.constData());
+}
+
 void tst_Relay::presenceAndHealth()
 {
     Node *a = addNode(QStringLiteral("a"));
@@ -323,12 +449,22 @@ void tst_Relay::presenceAndHealth()
     QStringList names;
     for (const QJsonValue &node : nodes) {
         names.append(node.toObject().value(QLatin1String("id")).toString());
-        if (node.toObject().value(QLatin1String("id")).toString() == QLatin1String("b")) {
-            QTRY_VERIFY(node.toObject().contains(QLatin1String("clients")));
-        }
     }
     names.sort();
     QCOMPARE(names, (QStringList{QStringLiteral("a"), QStringLiteral("b")}));
+    // What each node announces is read afresh: b has its one client, and its own URL.
+    const auto entryOfB = [this, a]() -> QJsonObject {
+        const QJsonArray list
+            = QJsonDocument::fromJson(httpRequest(a->port(), "GET", "/nodes").body).array();
+        for (const QJsonValue &node : list) {
+            if (node.toObject().value(QLatin1String("id")).toString() == QLatin1String("b"))
+                return node.toObject();
+        }
+        return {};
+    };
+    QTRY_COMPARE(entryOfB().value(QLatin1String("clients")).toInt(), 1);
+    QCOMPARE(entryOfB().value(QLatin1String("url")).toString(), b->url().toString());
+    QVERIFY(entryOfB().contains(QLatin1String("eventsPerSecond")));
 
     const QJsonObject relay
         = QJsonDocument::fromJson(httpRequest(a->port(), "GET", "/healthz").body)
@@ -341,8 +477,10 @@ void tst_Relay::presenceAndHealth()
     QVERIFY(metrics.contains("herald_relay_connected 1\n"));
     QVERIFY(metrics.contains("herald_relay_lag_ms{quantile=\"0.99\"}"));
 
-    // A node that stops leaves the list.
+    // A node that stops leaves the list at once, not when its entry would expire.
     m_nodes.back()->stop();
+    QCOMPARE(redis({"EXISTS", "herald:node:b"}).integer, qint64(0));
+    QCOMPARE(redis({"SISMEMBER", "herald:nodes", "b"}).integer, qint64(0));
     QTRY_VERIFY_WITH_TIMEOUT(
         QJsonDocument::fromJson(httpRequest(a->port(), "GET", "/nodes").body).array().size() == 1,
         5000);
