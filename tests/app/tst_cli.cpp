@@ -265,6 +265,12 @@ void tst_Cli::acceptsAgainAfterRunningOutOfDescriptors()
 {
     // With a tiny descriptor limit, more connections arrive than herald can accept. Once they
     // are gone, it must serve again rather than stay deaf.
+#ifdef HERALD_SANITIZED
+    // UndefinedBehaviorSanitizer checks an object's type by probing its vtable's memory through
+    // a pipe it opens for the purpose; with every descriptor taken that probe fails and it
+    // reports a valid object as invalid, then exits. The normal build runs this test.
+    QSKIP("the sanitizer runtime needs spare descriptors that this test takes away");
+#endif
     QProcess process;
     const quint16 port = startServing(
         process, {QStringLiteral("--headless"), QStringLiteral("--port"), QStringLiteral("0")},
