@@ -36,6 +36,7 @@ void ConnectionGuard::requestDone()
     m_midRequest = false;
     m_headComplete = false;
     m_chunked = false;
+    m_chunkedDone = false;
     m_head.clear();
     m_contentLength = 0;
     m_bodyBytes = 0;
@@ -65,7 +66,9 @@ void ConnectionGuard::onReadyRead()
 void ConnectionGuard::consume(const QByteArray &bytes)
 {
     // Once the current request is whole, what comes after it belongs to the next one.
-    if (!m_next.isEmpty() || (m_headComplete && !m_chunked && m_bodyBytes >= m_contentLength)) {
+    const bool whole
+        = m_headComplete && (m_chunked ? m_chunkedDone : m_bodyBytes >= m_contentLength);
+    if (!m_next.isEmpty() || whole) {
         m_next += bytes;
         if (m_next.size() > m_limits.maxHeaderBytes + m_limits.maxBodyBytes + 1024)
             reject(413, QStringLiteral("pipelined requests larger than the limits"));
@@ -78,7 +81,7 @@ void ConnectionGuard::consume(const QByteArray &bytes)
         m_timer.start(m_limits.requestTimeoutMs);
     }
 
-    QByteArray arrived = bytes;
+    QByteArray arrived = bytes; // of the body, once the head is complete
     if (m_headComplete) {
         m_bodyBytes += arrived.size();
     } else {
@@ -106,10 +109,32 @@ void ConnectionGuard::consume(const QByteArray &bytes)
             return;
         m_headComplete = true;
         m_bodyBytes = m_head.size() - (headEnd + separator);
+        arrived = m_head.mid(headEnd + separator);
         m_head.clear();
     }
 
-    if (!m_chunked && m_bodyBytes > m_contentLength) {
+    if (m_chunked) {
+        qsizetype used = 0;
+        switch (m_chunks.feed(arrived, &used)) {
+        case ChunkedBodyScanner::Status::NeedMore:
+            break;
+        case ChunkedBodyScanner::Status::Done:
+            // The rest is the start of a pipelined request: hold it until this one is done.
+            m_chunkedDone = true;
+            m_next = arrived.mid(used);
+            break;
+        case ChunkedBodyScanner::Status::Malformed:
+            reject(400, m_chunks.error());
+            return;
+        case ChunkedBodyScanner::Status::TooLarge:
+            reject(413,
+                   QStringLiteral("request body larger than %1 bytes").arg(m_limits.maxBodyBytes));
+            return;
+        }
+        return;
+    }
+
+    if (m_bodyBytes > m_contentLength) {
         // The rest is the start of a pipelined request: hold it until this one is done.
         const qint64 extra = m_bodyBytes - m_contentLength;
         m_next = arrived.right(extra);
@@ -161,6 +186,14 @@ bool ConnectionGuard::parseHead(qsizetype headEnd, qsizetype separator)
             m_contentLength = length;
             lengthSeen = true;
         } else if (name == "transfer-encoding") {
+            // Only "chunked" is decoded here (RFC 9112, 6.1: 501 for a coding not understood).
+            if (value.toLower() != "chunked") {
+                reject(501,
+                       QStringLiteral("Transfer-Encoding \"%1\" is not supported; send the body "
+                                      "as it is or chunked")
+                           .arg(QString::fromLatin1(value.left(40))));
+                return false;
+            }
             chunked = true;
         } else if (name == "expect" && value.toLower() == "100-continue") {
             expectContinue = true;
@@ -176,8 +209,11 @@ bool ConnectionGuard::parseHead(qsizetype headEnd, qsizetype separator)
         return false;
     }
     m_chunked = chunked;
+    if (chunked)
+        m_chunks.reset(m_limits.maxBodyBytes);
     const qint64 bodyArrived = m_head.size() - (headEnd + separator);
-    if (expectContinue && !m_continueSent && bodyArrived < m_contentLength) {
+    const bool bodyDue = chunked ? bodyArrived == 0 : bodyArrived < m_contentLength;
+    if (expectContinue && !m_continueSent && bodyDue) {
         m_continueSent = true;
         m_socket->write("HTTP/1.1 100 Continue\r\n\r\n");
     }

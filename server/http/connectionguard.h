@@ -1,5 +1,7 @@
 #pragma once
 
+#include "http/chunkedbodyscanner.h"
+
 #include <QObject>
 #include <QTimer>
 
@@ -63,7 +65,9 @@ private:
     QByteArray m_head;
     qint64 m_contentLength = 0;
     qint64 m_bodyBytes = 0;
-    bool m_chunked = false; // its end is not known here: the rest counts as its body
+    bool m_chunked = false;
+    ChunkedBodyScanner m_chunks; // where a chunked body ends, and whether it is well formed
+    bool m_chunkedDone = false;
     QByteArray m_next; // bytes of the request after this one
     QByteArray m_seenUnread; // taken from m_next, still unread by the HTTP server
 };
