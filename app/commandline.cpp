@@ -111,7 +111,11 @@ CommandLine CommandLine::parse(const QStringList &arguments)
          QStringLiteral("DIR")},
     };
     parser.addOptions(options);
-    const QCommandLineOption helpOption = parser.addHelpOption();
+    // Not addHelpOption(): it also offers --help-all, whose list of Qt's own options needs an
+    // application object that does not exist yet here (and the window takes none of them).
+    const QCommandLineOption helpOption({QStringLiteral("h"), QStringLiteral("help")},
+                                        QStringLiteral("Displays help on commandline options."));
+    parser.addOption(helpOption);
     const QCommandLineOption versionOption = parser.addVersionOption();
 
     if (!parser.parse(arguments)) {
@@ -204,6 +208,10 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     // The token may also come from the environment, so it need not show in process lists.
     if (qEnvironmentVariableIsSet("HERALD_PUBLISH_TOKEN"))
         node.http.publishToken = qgetenv("HERALD_PUBLISH_TOKEN").trimmed();
+    if (parser.isSet(QStringLiteral("publish-token"))
+        && parser.isSet(QStringLiteral("publish-token-file")))
+        return fail(
+            QStringLiteral("give either --publish-token or --publish-token-file, not both"));
     if (parser.isSet(QStringLiteral("publish-token")))
         node.http.publishToken = parser.value(QStringLiteral("publish-token")).toUtf8();
     if (parser.isSet(QStringLiteral("publish-token-file"))) {

@@ -28,7 +28,7 @@ bool Broadcaster::start(QString *error)
     if (!m_config.idStatePath.isEmpty() && !m_idStore) {
         IdStore store(m_config.idStatePath);
         qint64 reserved = 0;
-        if (!store.load(&reserved, error))
+        if (!store.load(&reserved, error) || !store.checkWritable(error))
             return false;
         m_idStore = store;
         m_lastId = m_reservedUpTo = reserved;

@@ -31,6 +31,22 @@ bool IdStore::load(qint64 *reserved, QString *error) const
     return true;
 }
 
+bool IdStore::checkWritable(QString *error) const
+{
+    const QFileInfo file(m_path);
+    const QString folder = file.absolutePath();
+    if (!QDir().mkpath(folder) || !QFileInfo(folder).isDir()) {
+        *error = QStringLiteral("cannot create the folder %1").arg(folder);
+        return false;
+    }
+    // The file is replaced by renaming a new one over it: the folder must take new files.
+    if (!QFileInfo(folder).isWritable() || (file.exists() && !file.isFile())) {
+        *error = QStringLiteral("cannot write %1").arg(m_path);
+        return false;
+    }
+    return true;
+}
+
 bool IdStore::save(qint64 reserved, QString *error) const
 {
     QDir().mkpath(QFileInfo(m_path).absolutePath());

@@ -25,6 +25,9 @@ public:
     bool load(qint64 *reserved, QString *error) const;
     // Records that ids up to `reserved` may be in use. Written atomically (a new file renamed).
     bool save(qint64 reserved, QString *error) const;
+    // Whether save() can work: the folder exists (it is made if need be) and takes new files.
+    // Checked at start, so that a bad folder is said at once, not at the first publish.
+    bool checkWritable(QString *error) const;
 
 private:
     QString m_path;

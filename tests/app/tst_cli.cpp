@@ -93,57 +93,66 @@ void tst_Cli::badArguments_data()
 {
     QTest::addColumn<QStringList>("arguments");
     QTest::addColumn<QString>("message");
+    QTest::addColumn<int>("exitCode"); // 2: a bad command line; 1: a server that cannot start
 
     QTest::newRow("port not a number")
         << QStringList{QStringLiteral("--headless"), QStringLiteral("--port"),
                        QStringLiteral("http")}
-        << QStringLiteral("--port");
+        << QStringLiteral("--port") << 2;
     QTest::newRow("port too large")
         << QStringList{QStringLiteral("--headless"), QStringLiteral("--port"),
                        QStringLiteral("70000")}
-        << QStringLiteral("0 to 65535");
+        << QStringLiteral("0 to 65535") << 2;
     QTest::newRow("bind not an address")
         << QStringList{QStringLiteral("--headless"), QStringLiteral("--bind"),
                        QStringLiteral("my-box")}
-        << QStringLiteral("not an IP address");
+        << QStringLiteral("not an IP address") << 2;
     QTest::newRow("negative history")
         << QStringList{QStringLiteral("--headless"), QStringLiteral("--history"),
                        QStringLiteral("-1")}
-        << QStringLiteral("--history");
+        << QStringLiteral("--history") << 2;
     QTest::newRow("zero heartbeat")
         << QStringList{QStringLiteral("--headless"), QStringLiteral("--heartbeat"),
                        QStringLiteral("0")}
-        << QStringLiteral("--heartbeat");
+        << QStringLiteral("--heartbeat") << 2;
     QTest::newRow("unknown option")
-        << QStringList{QStringLiteral("--headles")} << QStringLiteral("Unknown option");
+        << QStringList{QStringLiteral("--headles")} << QStringLiteral("Unknown option") << 2;
     QTest::newRow("stray argument")
         << QStringList{QStringLiteral("--headless"), QStringLiteral("extra")}
-        << QStringLiteral("unexpected argument");
+        << QStringLiteral("unexpected argument") << 2;
     QTest::newRow("missing token file")
         << QStringList{QStringLiteral("--headless"), QStringLiteral("--publish-token-file"),
                        QStringLiteral("/nonexistent/token")}
-        << QStringLiteral("cannot read");
+        << QStringLiteral("cannot read") << 2;
     QTest::newRow("empty token") << QStringList{QStringLiteral("--headless"),
                                                 QStringLiteral("--publish-token"), QString()}
-                                 << QStringLiteral("must not be empty");
+                                 << QStringLiteral("must not be empty") << 2;
     QTest::newRow("bad redis url")
         << QStringList{QStringLiteral("--headless"), QStringLiteral("--redis"),
                        QStringLiteral("http://x")}
-        << QStringLiteral("--redis");
+        << QStringLiteral("--redis") << 2;
     QTest::newRow("password file without redis")
         << QStringList{QStringLiteral("--headless"), QStringLiteral("--redis-password-file"),
                        QStringLiteral("/tmp/x")}
-        << QStringLiteral("needs --redis");
+        << QStringLiteral("needs --redis") << 2;
+    QTest::newRow("both token options")
+        << QStringList{QStringLiteral("--headless"), QStringLiteral("--publish-token"),
+                       QStringLiteral("a"), QStringLiteral("--publish-token-file"),
+                       QStringLiteral("/nonexistent/token")}
+        << QStringLiteral("not both") << 2;
+    QTest::newRow("help-all is not offered")
+        << QStringList{QStringLiteral("--help-all")} << QStringLiteral("Unknown option") << 2;
     QTest::newRow("port taken") << QStringList{QStringLiteral("--headless"),
                                                QStringLiteral("--port"),
                                                QStringLiteral("PORT_IN_USE")}
-                                << QStringLiteral("cannot listen");
+                                << QStringLiteral("cannot listen") << 1;
 }
 
 void tst_Cli::badArguments()
 {
     QFETCH(QStringList, arguments);
     QFETCH(QString, message);
+    QFETCH(int, exitCode);
 
     // A port that is certainly in use: this test's own listener.
     QTcpServer occupied;
@@ -153,7 +162,7 @@ void tst_Cli::badArguments()
 
     QProcess process;
     QVERIFY(runToEnd(process, arguments));
-    QVERIFY(process.exitCode() != 0);
+    QCOMPARE(process.exitCode(), exitCode);
     // The message is one line of its own, "herald: ..." (log lines may come before it).
     const QString error = QString::fromLocal8Bit(process.readAllStandardError());
     const QStringList lines = error.split(QLatin1Char('\n'));
@@ -259,6 +268,18 @@ void tst_Cli::idsContinueAfterRestart()
     QVERIFY(runToEnd(refused, arguments));
     QVERIFY(refused.exitCode() != 0);
     QVERIFY(refused.readAllStandardError().contains("does not hold an event id"));
+
+    // So is a state folder that cannot be one (here a plain file): said at start, not at the
+    // first publish.
+    QFile plain(state.filePath(QStringLiteral("plain-file")));
+    QVERIFY(plain.open(QIODevice::WriteOnly));
+    plain.close();
+    QStringList intoAFile = arguments;
+    intoAFile.last() = plain.fileName();
+    QProcess unusable;
+    QVERIFY(runToEnd(unusable, intoAFile));
+    QCOMPARE(unusable.exitCode(), 1);
+    QVERIFY(unusable.readAllStandardError().contains("cannot create the folder"));
 }
 
 void tst_Cli::acceptsAgainAfterRunningOutOfDescriptors()
