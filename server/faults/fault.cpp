@@ -120,7 +120,9 @@ std::optional<Fault> Fault::fromJson(const QJsonObject &object, QString *error)
                 *error = QStringLiteral("\"clients\" must list client ids, or be \"all\"");
                 return std::nullopt;
             }
-            fault.clients.append(number);
+            // A client named twice is one client: the fault reaches it once.
+            if (!fault.clients.contains(number))
+                fault.clients.append(number);
         }
     } else if (!clients.isUndefined() && clients.toString() != QLatin1String("all")) {
         *error = QStringLiteral("\"clients\" must list client ids, or be \"all\"");

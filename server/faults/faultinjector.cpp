@@ -73,7 +73,7 @@ FaultInjector::Result FaultInjector::apply(const Fault &fault)
         result.applied = 1;
     } else {
         if (!pauseRelay) {
-            result.error = QStringLiteral("this node has no relay to pause");
+            result.error = QStringLiteral("this node has no relay to pause or resume");
             return result;
         }
         pauseRelay(fault.kind == Fault::Kind::PauseRelay);

@@ -230,8 +230,13 @@ bool HttpApi::authorized(const QHttpServerRequest &request) const
 {
     if (m_config.publishToken.isEmpty())
         return true;
-    const QByteArray expected = "Bearer " + m_config.publishToken;
-    const QByteArray given = headerValue(request, "authorization").trimmed();
+    const QByteArray &expected = m_config.publishToken;
+    const QByteArray header = headerValue(request, "authorization").trimmed();
+    // The scheme's name is case-insensitive (RFC 9110, 11.1); the token itself is not.
+    const qsizetype space = header.indexOf(' ');
+    if (space < 0 || header.left(space).toLower() != "bearer")
+        return false;
+    const QByteArray given = header.mid(space + 1).trimmed();
     // Compare in time independent of where the first difference is.
     if (given.size() != expected.size())
         return false;
@@ -276,10 +281,14 @@ bool HttpApi::handleRequest(const QHttpServerRequest &request, QTcpSocket *socke
         return true;
     }
     if (!methods.contains(method)) {
-        replyError(request, socket, 405,
-                   QStringLiteral("%1 is not allowed here; use %2")
-                       .arg(QString::fromLatin1(methodName(method)), QString::fromLatin1(allow)),
-                   {{"Allow", allow}});
+        replyError(
+            request, socket, 405,
+            methodName(method) == "OTHER"
+                ? QStringLiteral("this method is not allowed here; use %1")
+                      .arg(QString::fromLatin1(allow))
+                : QStringLiteral("%1 is not allowed here; use %2")
+                      .arg(QString::fromLatin1(methodName(method)), QString::fromLatin1(allow)),
+            {{"Allow", allow}});
         return true;
     }
 
@@ -563,7 +572,14 @@ void HttpApi::applyFault(const QHttpServerRequest &request, QTcpSocket *socket)
     }
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(request.body(), &parseError);
-    if (parseError.error != QJsonParseError::NoError || !document.isObject()) {
+    if (parseError.error != QJsonParseError::NoError) {
+        replyError(request, socket, 400,
+                   QStringLiteral("malformed JSON at offset %1: %2")
+                       .arg(parseError.offset)
+                       .arg(parseError.errorString()));
+        return;
+    }
+    if (!document.isObject()) {
         replyError(request, socket, 400, QStringLiteral("body must be a JSON object"));
         return;
     }

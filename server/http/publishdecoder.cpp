@@ -90,13 +90,24 @@ QString draftFromJson(const QJsonValue &value, EventDraft *draft)
 
 PublishDecoder::Result decodeJson(const QByteArray &body)
 {
+    if (body.trimmed().isEmpty())
+        return failure(400,
+                       QStringLiteral("empty body: send a JSON object or an array of objects"));
     QJsonParseError parseError;
     const QJsonDocument document = QJsonDocument::fromJson(body, &parseError);
-    if (parseError.error != QJsonParseError::NoError)
+    if (parseError.error != QJsonParseError::NoError) {
+        // Qt 6.4 takes only an object or an array at the top: a lone string, number, true, false
+        // or null is valid JSON that it calls illegal. Say what is wrong with it instead.
+        QJsonParseError wrapped;
+        QJsonDocument::fromJson("[" + body + "]", &wrapped);
+        if (wrapped.error == QJsonParseError::NoError)
+            return failure(400,
+                           QStringLiteral("body must be a JSON object or an array of objects"));
         return failure(400,
                        QStringLiteral("malformed JSON at offset %1: %2")
                            .arg(parseError.offset)
                            .arg(parseError.errorString()));
+    }
 
     PublishDecoder::Result result;
     if (document.isArray()) {

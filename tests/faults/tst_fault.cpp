@@ -92,6 +92,13 @@ void tst_Fault::roundTrip()
     QVERIFY(listed);
     QVERIFY(!listed->allClients);
     QCOMPARE(listed->clients, (QList<quint64>{12, 13}));
+
+    // Named twice, in any spelling, is still one client.
+    const auto twice = Fault::fromJson(
+        QJsonDocument::fromJson(R"({"fault":"stall","clients":["12",12,"13","12"]})").object(),
+        &error);
+    QVERIFY(twice);
+    QCOMPARE(twice->clients, (QList<quint64>{12, 13}));
 }
 
 QTEST_GUILESS_MAIN(tst_Fault)

@@ -453,6 +453,18 @@ void tst_HttpApi::errors_data()
     QTest::newRow("wrong method on metrics")
         << QByteArray("DELETE") << QByteArray("/metrics") << QList<QByteArray>{} << QByteArray()
         << 405 << QStringLiteral("GET");
+    QTest::newRow("known method named")
+        << QByteArray("PUT") << QByteArray("/publish") << QList<QByteArray>{} << QByteArray() << 405
+        << QStringLiteral("PUT is not allowed here; use POST");
+    QTest::newRow("made-up method")
+        << QByteArray("FETCH") << QByteArray("/clients") << QList<QByteArray>{} << QByteArray()
+        << 405 << QStringLiteral("this method is not allowed here; use GET");
+    QTest::newRow("scalar JSON body")
+        << QByteArray("POST") << QByteArray("/publish") << json << QByteArray(R"("hello")") << 400
+        << QStringLiteral("must be a JSON object or an array");
+    QTest::newRow("malformed fault")
+        << QByteArray("POST") << QByteArray("/faults") << json << QByteArray("{") << 400
+        << QStringLiteral("malformed JSON at offset");
 }
 
 void tst_HttpApi::errors()
@@ -500,7 +512,12 @@ void tst_HttpApi::token()
     QCOMPARE(publishJson(port(), body, {"Authorization: Bearer wrong"}).status, 401);
     QCOMPARE(publishJson(port(), body, {"Authorization: Bearer s3cret2"}).status, 401);
     QCOMPARE(publishJson(port(), body, {"Authorization: Basic s3cret"}).status, 401);
+    QCOMPARE(publishJson(port(), body, {"Authorization: Bearer"}).status, 401);
+    QCOMPARE(publishJson(port(), body, {"Authorization: Bearer S3CRET"}).status, 401);
     QCOMPARE(publishJson(port(), body, {"Authorization: Bearer s3cret"}).status, 202);
+    // The scheme's name is case-insensitive; the token is not.
+    QCOMPARE(publishJson(port(), body, {"Authorization: bearer s3cret"}).status, 202);
+    QCOMPARE(publishJson(port(), body, {"Authorization: BEARER  s3cret"}).status, 202);
 
     QCOMPARE(httpRequest(port(), "DELETE", "/clients/1").status, 401);
     QCOMPARE(httpRequest(port(), "DELETE", "/clients/1", {"Authorization: Bearer s3cret"}).status,

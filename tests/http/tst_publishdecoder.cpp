@@ -102,7 +102,16 @@ void tst_PublishDecoder::rejected_data()
         << json << QByteArray("{\"data\":") << 400 << QStringLiteral("malformed JSON");
     QTest::newRow("missing data") << json << QByteArray(R"({"topic":"a"})") << 400
                                   << QStringLiteral("\"data\" is missing");
-    QTest::newRow("scalar body") << json << QByteArray("42") << 400 << QString();
+    QTest::newRow("number body") << json << QByteArray("42") << 400
+                                 << QStringLiteral("must be a JSON object or an array");
+    QTest::newRow("string body") << json << QByteArray(R"("hello")") << 400
+                                 << QStringLiteral("must be a JSON object or an array");
+    QTest::newRow("null body") << json << QByteArray(" null ") << 400
+                               << QStringLiteral("must be a JSON object or an array");
+    QTest::newRow("empty body") << json << QByteArray(" \r\n") << 400
+                                << QStringLiteral("empty body");
+    QTest::newRow("two values") << json << QByteArray(R"({"data":"a"} {"data":"b"})") << 400
+                                << QStringLiteral("malformed JSON");
     QTest::newRow("empty batch") << json << QByteArray("[]") << 400
                                  << QStringLiteral("empty batch");
     QTest::newRow("batch with bad item") << json << QByteArray(R"([{"data":"a"},{"topic":"x"}])")
