@@ -5,6 +5,7 @@
 #include "scenario/scenariorunner.h"
 
 #include <QFile>
+#include <QFileInfo>
 #include <QSaveFile>
 #include <QUrl>
 
@@ -15,8 +16,8 @@ namespace {
 
 const char usageText[]
     = "Usage: herald scenario run FILE... [--junit OUT.xml] [--json OUT.json]\n"
-      "                                   [--url http://HOST:PORT] [--timeout SECONDS] "
-      "[--verbose]\n"
+      "                                   [--url http://HOST:PORT [--token T]]\n"
+      "                                   [--timeout SECONDS] [--verbose]\n"
       "\n"
       "Runs each scenario file against a Herald started in this process on a free loopback\n"
       "port, or against the running Herald at --url, and prints each verdict.\n"
@@ -24,7 +25,9 @@ const char usageText[]
       "  --junit FILE    also write a JUnit XML report (a testsuite per file)\n"
       "  --json FILE     also write a JSON report\n"
       "  --url URL       run against this Herald instead (publish, faults and the client count\n"
-      "                  go through its HTTP API; the files' \"server\" settings are ignored)\n"
+      "                  go through its HTTP API; the files' \"server\" settings are ignored:\n"
+      "                  start that Herald with matching options, e.g. --retry 400)\n"
+      "  --token T       the publish token of the Herald at --url (also HERALD_PUBLISH_TOKEN)\n"
       "  --timeout S     per-scenario time limit in seconds, instead of the files' own\n"
       "  --verbose       show the evidence of passing checks and each scenario's step log\n"
       "\n"
@@ -49,6 +52,16 @@ bool writeFile(const QString &path, const QByteArray &contents, QString *error)
     return true;
 }
 
+// A report is written after every scenario ran: find out first whether it can be.
+bool canWriteTo(const QString &path)
+{
+    const QFileInfo file(path);
+    if (file.exists())
+        return file.isFile() && file.isWritable();
+    const QFileInfo folder(file.absolutePath());
+    return folder.isDir() && folder.isWritable();
+}
+
 } // namespace
 
 int runScenarioCommand(const QStringList &arguments)
@@ -69,6 +82,7 @@ int runScenarioCommand(const QStringList &arguments)
     QString junitPath;
     QString jsonPath;
     QUrl url;
+    QByteArray token = qgetenv("HERALD_PUBLISH_TOKEN").trimmed();
     int timeoutMs = 0;
     bool verbose = false;
     for (qsizetype i = 1; i < args.size(); ++i) {
@@ -97,12 +111,16 @@ int runScenarioCommand(const QStringList &arguments)
                 return usageError(QStringLiteral("--url must be an http:// URL, e.g. "
                                                  "http://127.0.0.1:8080 (got '%1')")
                                       .arg(text));
+        } else if (arg == QLatin1String("--token")) {
+            if (!value(&text))
+                return usageError(QStringLiteral("--token needs the publish token"));
+            token = text.toUtf8();
         } else if (arg == QLatin1String("--timeout")) {
             bool ok = false;
             const double seconds = value(&text) ? text.toDouble(&ok) : 0;
             if (!ok || seconds <= 0 || seconds > 86400)
-                return usageError(QStringLiteral("--timeout needs a number of seconds from 0 to "
-                                                 "86400 (got '%1')")
+                return usageError(QStringLiteral("--timeout needs a number of seconds above 0 "
+                                                 "and at most 86400 (got '%1')")
                                       .arg(text));
             timeoutMs = int(seconds * 1000);
         } else if (arg == QLatin1String("--verbose") || arg == QLatin1String("-v")) {
@@ -115,6 +133,10 @@ int runScenarioCommand(const QStringList &arguments)
     }
     if (files.isEmpty())
         return usageError(QStringLiteral("no scenario file given"));
+    for (const QString &report : {junitPath, jsonPath}) {
+        if (!report.isEmpty() && !canWriteTo(report))
+            return usageError(QStringLiteral("cannot write the report to %1").arg(report));
+    }
 
     // Every file is read and checked before anything runs: a typo in the last file should not
     // cost the time of running the others first.
@@ -137,6 +159,7 @@ int runScenarioCommand(const QStringList &arguments)
     Herald::ScenarioRunner runner;
     Herald::ScenarioRunner::Options options;
     options.url = url;
+    options.token = token;
     options.timeoutMs = timeoutMs;
     std::vector<Herald::ScenarioResult> results;
     for (const Herald::Scenario &scenario : scenarios) {

@@ -26,9 +26,10 @@ QString errorOf(int status, const QByteArray &body, const QString &transport)
 
 } // namespace
 
-RemoteTarget::RemoteTarget(QUrl url, QObject *parent)
+RemoteTarget::RemoteTarget(QUrl url, QByteArray token, QObject *parent)
     : QObject(parent)
     , m_url(std::move(url))
+    , m_token(std::move(token))
 {
     if (!m_url.path().endsWith(QLatin1Char('/')))
         m_url.setPath(m_url.path() + QLatin1Char('/'));
@@ -40,6 +41,8 @@ void RemoteTarget::request(const QByteArray &method, const QString &path, const 
     QNetworkRequest request(m_url.resolved(QUrl(path)));
     request.setTransferTimeout(RequestTimeoutMs);
     request.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    if (!m_token.isEmpty())
+        request.setRawHeader("Authorization", "Bearer " + m_token);
     QNetworkReply *reply = m_manager.sendCustomRequest(request, method, body);
     connect(reply, &QNetworkReply::finished, this, [reply, answer] {
         reply->deleteLater();

@@ -16,7 +16,8 @@ class RemoteTarget : public QObject, public ScenarioTarget
     Q_OBJECT
 
 public:
-    explicit RemoteTarget(QUrl url, QObject *parent = nullptr);
+    // token: sent as a bearer token with every call, for a Herald run with --publish-token.
+    explicit RemoteTarget(QUrl url, QByteArray token = {}, QObject *parent = nullptr);
 
     // Checks that a Herald answers GET /healthz there.
     bool start(QString *error) override;
@@ -37,6 +38,7 @@ private:
                  Answer answer);
 
     QUrl m_url;
+    QByteArray m_token;
     QNetworkAccessManager m_manager;
 };
 

@@ -107,7 +107,7 @@ ScenarioResult ScenarioRunner::run(const Scenario &scenario, const Options &opti
     if (options.url.isEmpty()) {
         m_target = std::make_unique<LocalTarget>(scenario.server);
     } else {
-        m_target = std::make_unique<RemoteTarget>(options.url);
+        m_target = std::make_unique<RemoteTarget>(options.url, options.token);
         const Scenario::Server &server = scenario.server;
         if (server.retryMs || server.historySize || server.heartbeatMs || server.maxQueueBytes
             || server.maxClients || server.workers)

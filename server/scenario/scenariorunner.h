@@ -36,6 +36,7 @@ public:
     struct Options
     {
         QUrl url; // empty: start a Herald in this process
+        QByteArray token; // the publish token of the Herald at url, if it wants one
         int timeoutMs = 0; // 0: the scenario's own
     };
 

@@ -60,6 +60,7 @@ private Q_SLOTS:
     void exitCodes_data();
     void exitCodes();
     void reports();
+    void againstUrl_data();
     void againstUrl();
     void timeoutOption();
 
@@ -112,6 +113,17 @@ void tst_ScenarioCommand::exitCodes_data()
     QTest::newRow("bad url") << QStringList{run, example("close.json"), QStringLiteral("--url"),
                                             QStringLiteral("ftp://x")}
                              << 2 << QStringLiteral("--url must be an http:// URL");
+    QTest::newRow("zero timeout") << QStringList{run, example("close.json"),
+                                                 QStringLiteral("--timeout"), QStringLiteral("0")}
+                                  << 2 << QStringLiteral("above 0 and at most 86400 (got '0')");
+    QTest::newRow("token without value")
+        << QStringList{run, example("close.json"), QStringLiteral("--token")} << 2
+        << QStringLiteral("--token needs the publish token");
+    // Found out before anything runs, not after.
+    QTest::newRow("report folder missing")
+        << QStringList{run, example("close.json"), QStringLiteral("--junit"),
+                       QStringLiteral("/nonexistent/dir/r.xml")}
+        << 2 << QStringLiteral("cannot write the report to /nonexistent/dir/r.xml");
     QTest::newRow("missing value")
         << QStringList{run, example("close.json"), QStringLiteral("--junit")} << 2
         << QStringLiteral("--junit needs a file name");
@@ -190,22 +202,46 @@ void tst_ScenarioCommand::reports()
     QCOMPARE(scenarios[1].toObject().value(QLatin1String("clients")).toArray().size(), 3);
 }
 
+void tst_ScenarioCommand::againstUrl_data()
+{
+    QTest::addColumn<QByteArray>("serverToken");
+    QTest::addColumn<QStringList>("tokenArguments");
+    QTest::addColumn<int>("exitCode");
+    QTest::addColumn<int>("faultsApplied");
+
+    QTest::newRow("open server") << QByteArray() << QStringList{} << 0 << 1;
+    QTest::newRow("token given") << QByteArray("s3cret")
+                                 << QStringList{QStringLiteral("--token"), QStringLiteral("s3cret")}
+                                 << 0 << 1;
+    // Without it every publish and the fault are refused, and the verdict says so.
+    QTest::newRow("token missing") << QByteArray("s3cret") << QStringList{} << 1 << 0;
+}
+
 void tst_ScenarioCommand::againstUrl()
 {
+    QFETCH(QByteArray, serverToken);
+    QFETCH(QStringList, tokenArguments);
+    QFETCH(int, exitCode);
+    QFETCH(int, faultsApplied);
+
     NodeConfig config;
     config.port = 0;
     config.broadcast.workers = 1;
     config.broadcast.retryMs = 300;
+    config.http.publishToken = serverToken;
     Node node(config);
     QString error;
     QVERIFY2(node.start(&error), qPrintable(error));
-    const Run run = runHerald({QStringLiteral("scenario"), QStringLiteral("run"),
-                               example("drop-after-events.json"), QStringLiteral("--url"),
-                               node.url().toString()});
-    QVERIFY2(run.exitCode == 0, qPrintable(run.out + run.err));
+    const Run run = runHerald(QStringList{QStringLiteral("scenario"), QStringLiteral("run"),
+                                          example("drop-after-events.json"),
+                                          QStringLiteral("--url"), node.url().toString()}
+                              + tokenArguments);
+    QVERIFY2(run.exitCode == exitCode, qPrintable(run.out + run.err));
     QVERIFY(run.out.contains(QLatin1String("\"server\" settings were ignored")));
+    if (exitCode != 0)
+        QVERIFY2(run.out.contains(QLatin1String("HTTP 401")), qPrintable(run.out + run.err));
     // The faults went through this server's API.
-    QCOMPARE(node.faults()->log().size(), 1);
+    QCOMPARE(node.faults()->log().size(), faultsApplied);
 }
 
 void tst_ScenarioCommand::timeoutOption()
