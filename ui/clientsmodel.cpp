@@ -290,6 +290,10 @@ void ClientsModel::applyAsLayoutChange(const std::vector<ClientSnapshot> &client
     // costs every proxy and view a pass over all rows per run (tens of ms for 10,000 rows). One
     // layout change does it in one pass, and persistent indexes (selection, current row, scroll
     // anchor) follow their clients or become invalid when theirs left.
+    // Known shortcoming: that one pass, with the sorting proxy and the view behind it, still
+    // takes 10-18 ms for 10,000 rows on the two-core machine measured (docs/performance.md,
+    // the console bench's "leave" phase), about one frame. Spreading it over several ticks
+    // would need the proxy to sort partial lists; not done.
     Q_EMIT layoutAboutToBeChanged();
     const QModelIndexList before = persistentIndexList();
     QModelIndexList after;
