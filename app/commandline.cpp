@@ -125,7 +125,10 @@ CommandLine CommandLine::parse(const QStringList &arguments)
     }
     if (parser.isSet(helpOption)) {
         result.action = Action::Help;
-        result.text = parser.helpText();
+        // The parser names the program after the application object, which does not exist
+        // yet here; it would print a placeholder instead.
+        result.text = parser.helpText().replace(QStringLiteral("<executable_name>"),
+                                                QStringLiteral("herald"));
         return result;
     }
     if (parser.isSet(versionOption)) {

@@ -182,6 +182,7 @@ void tst_Cli::helpAndVersion()
     QVERIFY(runToEnd(process, {QStringLiteral("--help")}));
     QCOMPARE(process.exitCode(), 0);
     const QByteArray help = process.readAllStandardOutput();
+    QVERIFY2(help.startsWith("Usage: herald [options]"), help.constData());
     for (const char *option : {"--headless", "--port", "--bind", "--history", "--heartbeat",
                                "--retry", "--publish-token", "--max-clients", "--redis"})
         QVERIFY2(help.contains(option), option);

@@ -65,9 +65,17 @@ void tst_ChunkedBodyScanner::scan_data()
         << QByteArray("A\r\n0123456789\r\n1\r\nx\r\n0\r\n\r\n") << done << 26 << qint64(11);
     QTest::newRow("extension and spaces")
         << QByteArray("3 ;name=\"v\"\r\nabc\r\n0\r\n\r\n") << done << 23 << qint64(3);
+    // Refused, although HTTP allows them: Qt 6.4's server cannot take them (see the scanner).
     QTest::newRow("trailer fields")
-        << QByteArray("1\r\nz\r\n0\r\nA: 1\r\nB: 2\r\n\r\n") << done << 23 << qint64(1);
-    QTest::newRow("bare line feeds") << QByteArray("2\nab\n0\n\n") << done << 8 << qint64(2);
+        << QByteArray("1\r\nz\r\n0\r\nA: 1\r\nB: 2\r\n\r\n") << bad << 15 << qint64(1);
+    QTest::newRow("bare line feed after the size")
+        << QByteArray("2\nab\r\n0\r\n\r\n") << bad << 2 << qint64(0);
+    QTest::newRow("bare line feed after the data")
+        << QByteArray("2\r\nab\n0\r\n\r\n") << bad << 6 << qint64(2);
+    // 13 bytes announced, 12 sent: the CR of the line end is taken as data, the LF ends a line
+    // that has no CR of its own.
+    QTest::newRow("chunk one byte short")
+        << QByteArray("d\r\n{\"data\":\"x\"}\r\n0\r\n\r\n") << bad << 17 << qint64(13);
     QTest::newRow("line breaks inside the data")
         << QByteArray("4\r\n\r\n\r\n\r\n0\r\n\r\n") << done << 14 << qint64(4);
     QTest::newRow("leading zeros")

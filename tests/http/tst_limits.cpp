@@ -199,6 +199,13 @@ void tst_Limits::malformedFraming_data()
         << QByteArray(chunkedHead + "FFFFFFFFFFFFFFFFFFFF\r\nabcde\r\n0\r\n\r\n" + smuggled) << 400;
     QTest::newRow("negative chunk size")
         << QByteArray(chunkedHead + "-5\r\nabcde\r\n0\r\n\r\n" + smuggled) << 400;
+    // Announced 13 bytes, sent 12: the CR after them counts as data and a bare LF is left.
+    QTest::newRow("chunk one byte short")
+        << QByteArray(chunkedHead + "d\r\n{\"data\":\"x\"}\r\n0\r\n\r\n" + smuggled) << 400;
+    // Refused: Qt 6.4's server would answer before reading them, then take them for a request.
+    QTest::newRow("trailer fields")
+        << QByteArray(chunkedHead + "c\r\n{\"data\":\"x\"}\r\n0\r\nX-Trailer: 1\r\n\r\n" + smuggled)
+        << 400;
     QTest::newRow("chunk longer than its size")
         << QByteArray(chunkedHead + "2\r\n{}xx\r\n0\r\n\r\n" + smuggled) << 400;
     QTest::newRow("chunk size over the body limit")
@@ -236,9 +243,7 @@ void tst_Limits::malformedFraming()
 void tst_Limits::chunkedBodyThenPipelinedRequest()
 {
     // A well-formed chunked publish, with a chunk extension, and the next request right behind
-    // it in the same write: both are answered, in order. (Not with trailer fields: Qt 6.4's
-    // parser then leaves the pipelined request unanswered. A chunked body with trailers and
-    // nothing behind it is served, below.)
+    // it in the same write: both are answered, in order.
     start([](NodeConfig &) {});
     RawHttpClient subscriber(port());
     QVERIFY(subscriber.connectToServer());
@@ -256,15 +261,6 @@ void tst_Limits::chunkedBodyThenPipelinedRequest()
     QVERIFY(client.waitForBodyContaining("HTTP/1.1 200"));
     QVERIFY(client.waitForBodyContaining("\"status\""));
     QVERIFY(subscriber.waitForBodyContaining("data: chunked\n\n"));
-
-    RawHttpClient withTrailer(port());
-    QVERIFY(withTrailer.connectToServer());
-    withTrailer.send("POST /publish HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                     "Transfer-Encoding: chunked\r\n\r\n"
-                     "10\r\n{\"data\":\"trail\"}\r\n0\r\nX-Trailer: 1\r\n\r\n");
-    QVERIFY(withTrailer.waitForHead());
-    QCOMPARE(withTrailer.status(), 202);
-    QVERIFY(subscriber.waitForBodyContaining("data: trail\n\n"));
 }
 
 QTEST_GUILESS_MAIN(tst_Limits)
