@@ -6,6 +6,7 @@
 #include "protocol/frameencoder.h"
 #include "rawstreamsocket.h"
 
+#include <QJsonArray>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -124,15 +125,19 @@ void tst_FaultWire::stallSilencesEverythingUntilResume()
     startNode(100); // a heartbeat every 100 ms on an idle stream
     auto socket = subscribe();
     QVERIFY(socket);
+    QCOMPARE(m_node->broadcaster()->sessions().size(), 1);
+    const quint64 stalledId = m_node->broadcaster()->sessions().constFirst()->id();
+    auto witness = subscribe();
+    QVERIFY(witness);
     QTRY_VERIFY(socket->body().contains(": heartbeat\n"));
 
-    apply({{"fault", "stall"}});
-    // The stall reaches the worker through its command queue: once a heartbeat period has gone
-    // by with nothing new, nothing more comes.
-    const qsizetype before = socket->bodySize();
-    QTest::qWait(150);
+    apply({{"fault", "stall"}, {"clients", QJsonArray{QString::number(stalledId)}}});
+    // The stall reaches the worker through its command queue, and so does a publish after it:
+    // once the other client (same worker) has that event, the stall is in force.
+    publish("marker");
+    QTRY_VERIFY(witness->body().contains("data: marker\n\n"));
     const qsizetype stalledAt = socket->bodySize();
-    QVERIFY(stalledAt - before <= qsizetype(sizeof(": heartbeat\n\n")));
+    QVERIFY(!socket->body().contains("data: marker"));
     publish("held back");
     // An observation window: several heartbeat periods with the socket silent.
     const qint64 silentFrom = RawStreamSocket::monotonicMs();
@@ -144,6 +149,9 @@ void tst_FaultWire::stallSilencesEverythingUntilResume()
 
     apply({{"fault", "resume"}});
     QTRY_VERIFY(socket->body().contains("data: held back\n\n"));
+    // What was held back arrives whole and in order.
+    const qsizetype marker = socket->body().indexOf("data: marker\n\n");
+    QVERIFY(marker > 0 && marker < socket->body().indexOf("data: held back"));
     // And the heartbeats are back.
     const qsizetype resumed = socket->body().lastIndexOf("data: held back");
     QTRY_VERIFY(socket->body().indexOf(": heartbeat\n", resumed) > 0);
