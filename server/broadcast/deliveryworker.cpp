@@ -55,8 +55,9 @@ struct DeliveryWorker::Slot
     // The replay at the head of the queue may exceed the live limit; the limit gives it room
     // only until those chunks are written.
     size_t initialChunksLeft = 0;
-    // Newest event id this client has or has queued: anything at or below it is not sent again
-    // (a client that resumed from a node ahead of this one, an event seen in its replay).
+    // Newest event id this client had or got in its replay when it attached: nothing live at or
+    // below it is sent (a client that resumed from a node ahead of this one, an event seen in
+    // its replay).
     qint64 floorId = 0;
     qint64 lastWriteMs = 0;
     qint64 closeDeadlineMs = 0;
@@ -360,9 +361,10 @@ void DeliveryWorker::publishToTopic(const EventPtr &event)
     if (it == m_topics.end())
         return;
     for (Slot *slot : it->second->members) {
+        // Events reach a worker in increasing id order, so the floor needs no update here: once
+        // one event is above it, every later one is too.
         if (slot->condemned || slot->closing || event->id <= slot->floorId)
             continue;
-        slot->floorId = event->id;
         enqueue(slot, Chunk{event->frame, event->id});
     }
 }

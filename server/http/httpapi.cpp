@@ -455,12 +455,11 @@ void HttpApi::openStream(const QHttpServerRequest &request, QTcpSocket *socket)
     // What the client has already must not reach it again live. That matters on a relayed node
     // that is behind the deployment: a client resuming from an id this node has not received
     // yet, or one that starts fresh while this node is still catching up on older events. Only
-    // ids known to exist count, so a made-up id far ahead cannot silence the stream.
+    // ids known to exist count, so a made-up id far ahead cannot silence the stream. (The
+    // worker raises the floor to the last replayed event itself.)
     qint64 floorId = m_broadcaster->knownNewestId();
     if (stream.lastEventId)
         floorId = std::min(floorId, *stream.lastEventId);
-    if (!replay.events.empty())
-        floorId = std::max(floorId, replay.events.back()->id);
 
     if (!m_broadcaster->attach(std::move(info), fd, std::move(initial), floorId))
         return; // the broadcaster is stopping; it closed the connection
