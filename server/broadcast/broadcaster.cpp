@@ -57,6 +57,7 @@ bool Broadcaster::start(QString *error)
             return false;
         m_workers.push_back(std::move(worker));
     }
+    m_workerClients = QList<int>(count, 0);
     m_running = true;
     qCInfo(lcBroadcast) << "broadcaster started with" << count << "delivery workers, history"
                         << m_config.historySize;
@@ -73,6 +74,7 @@ void Broadcaster::stop()
     for (auto &worker : m_workers)
         worker->stop();
     m_workers.clear();
+    m_workerClients.clear();
 
     // The workers closed every socket; their reports can no longer arrive in order, so settle
     // the books here.
@@ -140,8 +142,12 @@ void Broadcaster::reserveIds(qint64 upTo)
 void Broadcaster::fanOut(const EventPtr &event)
 {
     ++m_eventsPublished;
-    for (auto &worker : m_workers)
-        worker->publish(event);
+    // A worker without clients is not woken for nothing. A client attached to it later gets
+    // this event in its replay, since the history already holds it.
+    for (auto &worker : m_workers) {
+        if (m_workerClients.at(worker->index()) > 0)
+            worker->publish(event);
+    }
     Q_EMIT eventPublished(event->id);
 }
 
@@ -153,7 +159,8 @@ SessionPtr Broadcaster::attach(ClientInfo info, int fd, std::vector<Chunk> initi
     }
     info.node = m_config.nodeId;
     auto session = std::make_shared<ClientSession>(std::move(info));
-    DeliveryWorker *worker = m_workers[m_nextWorker++ % m_workers.size()].get();
+    DeliveryWorker *worker = m_workers[size_t(pickWorker())].get();
+    ++m_workerClients[worker->index()];
     m_sessions.insert(session->id(), session);
     m_owners.insert(session->id(), worker);
     ++m_clientsTotal;
@@ -162,6 +169,29 @@ SessionPtr Broadcaster::attach(ClientInfo info, int fd, std::vector<Chunk> initi
                          << session->info().topics << "worker" << worker->index();
     Q_EMIT clientConnected(session->id());
     return session;
+}
+
+int Broadcaster::pickWorker() const
+{
+    // Workers fill one after the other instead of taking turns. A fan-out to a few thousand
+    // clients takes a few milliseconds on one thread; splitting it over more threads saves
+    // little of that, costs a cross-core wake-up per event, and takes the other cores from
+    // whatever else runs here: the HTTP thread and console, and often the clients under test
+    // themselves. Measured on two cores with the clients on the same machine, one worker gave
+    // the lower latency up to 5,000 clients, two workers from 10,000 (docs/performance.md).
+    const int fill = m_config.clientsPerWorker;
+    if (fill > 0) {
+        for (int i = 0; i < m_workerClients.size(); ++i) {
+            if (m_workerClients.at(i) < fill)
+                return i;
+        }
+    }
+    int best = 0;
+    for (int i = 1; i < m_workerClients.size(); ++i) {
+        if (m_workerClients.at(i) < m_workerClients.at(best))
+            best = i;
+    }
+    return best;
 }
 
 void Broadcaster::noteReplay(History::Outcome outcome, qsizetype events)
@@ -210,7 +240,8 @@ void Broadcaster::onWorkerClosed(quint64 clientId, const QString &reason)
 {
     if (!m_sessions.remove(clientId))
         return;
-    m_owners.remove(clientId);
+    if (DeliveryWorker *owner = m_owners.take(clientId))
+        --m_workerClients[owner->index()];
     qCDebug(lcBroadcast) << "client" << clientId << "gone:" << reason;
     Q_EMIT clientDisconnected(clientId, reason);
 }

@@ -51,6 +51,10 @@ public:
         int retryMs = 3000;
         qint64 maxQueuedBytes = 1 << 20;
         int workers = 0; // 0: one per core
+        // Stream clients a delivery worker takes before the next worker gets any; once every
+        // worker has this many, each new client goes to the one with the fewest. 0 spreads
+        // clients evenly from the first one. See Broadcaster::pickWorker() for why.
+        int clientsPerWorker = 5000;
         QString nodeId;
         // Where a standalone node remembers how far its ids went (IdStore); empty: ids start at
         // 1 on every start. The relay takes ids from Redis and needs none.
@@ -104,6 +108,8 @@ public:
     SessionPtr session(quint64 clientId) const { return m_sessions.value(clientId); }
     QList<SessionPtr> sessions() const { return m_sessions.values(); }
     int clientCount() const { return int(m_sessions.size()); }
+    // Stream clients each delivery worker holds, by worker index.
+    QList<int> workerClients() const { return m_workerClients; }
     BroadcastMetrics metrics() const;
 
 Q_SIGNALS:
@@ -115,18 +121,21 @@ private:
     void onWorkerClosed(quint64 clientId, const QString &reason);
     void reserveIds(qint64 upTo);
     void fanOut(const EventPtr &event);
+    int pickWorker() const;
 
     Config m_config;
     History m_history;
     std::vector<std::unique_ptr<DeliveryWorker>> m_workers;
     QHash<quint64, SessionPtr> m_sessions;
     QHash<quint64, DeliveryWorker *> m_owners;
+    // Clients attached to each worker and not yet reported closed; an upper bound, since a
+    // worker reports a close a little later.
+    QList<int> m_workerClients;
     Sequencer m_sequencer;
     qint64 m_lastId = 0;
     std::optional<IdStore> m_idStore;
     qint64 m_reservedUpTo = 0;
     quint64 m_lastClientId = 0;
-    size_t m_nextWorker = 0;
     bool m_running = false;
 
     quint64 m_clientsTotal = 0;

@@ -83,6 +83,8 @@ void tst_HttpApi::startNode(const std::function<void(NodeConfig &)> &configure)
     NodeConfig config;
     config.port = 0;
     config.broadcast.workers = 2;
+    // Clients alternate between the two workers, so that every case also runs across workers.
+    config.broadcast.clientsPerWorker = 0;
     config.broadcast.nodeId = QStringLiteral("test-node");
     if (configure)
         configure(config);
