@@ -96,6 +96,10 @@ CommandLine CommandLine::parse(const QStringList &arguments)
          QStringLiteral("ORIGIN")},
         {QStringLiteral("workers"),
          QStringLiteral("Delivery threads (0: one per core). Default 0."), QStringLiteral("N")},
+        {QStringLiteral("clients-per-worker"),
+         QStringLiteral("Stream clients a delivery thread takes before the next one is used "
+                        "(0: spread them evenly from the first). Default 5000."),
+         QStringLiteral("N")},
         {QStringLiteral("redis"),
          QStringLiteral(
              "Relay through Redis with the other nodes: redis://[:PASSWORD@]HOST:PORT[/DB]."),
@@ -206,6 +210,9 @@ CommandLine CommandLine::parse(const QStringList &arguments)
         return fail(error);
     if (!readNumber<int>(parser, QStringLiteral("workers"), 0, 256, &node.broadcast.workers,
                          &error))
+        return fail(error);
+    if (!readNumber<int>(parser, QStringLiteral("clients-per-worker"), 0, 1000000,
+                         &node.broadcast.clientsPerWorker, &error))
         return fail(error);
 
     // The token may also come from the environment, so it need not show in process lists.
