@@ -115,6 +115,10 @@ void tst_Cli::badArguments_data()
         << QStringList{QStringLiteral("--headless"), QStringLiteral("--heartbeat"),
                        QStringLiteral("0")}
         << QStringLiteral("--heartbeat") << 2;
+    QTest::newRow("negative clients per worker")
+        << QStringList{QStringLiteral("--headless"), QStringLiteral("--clients-per-worker"),
+                       QStringLiteral("-5")}
+        << QStringLiteral("--clients-per-worker") << 2;
     QTest::newRow("unknown option")
         << QStringList{QStringLiteral("--headles")} << QStringLiteral("Unknown option") << 2;
     QTest::newRow("stray argument")
