@@ -127,6 +127,7 @@ private:
     std::vector<Slot *> m_dirty;
     std::vector<Slot *> m_condemned;
     qint64 m_nextTickMs = 0;
+    qint64 m_passMs = 0; // when the current loop pass woke
     int m_dripping = 0; // slots with a drip fault: they need a fine tick
 
     std::atomic<quint64> m_deliveries{0};
