@@ -3,6 +3,7 @@
 #include "logging.h"
 #include "protocol/frameencoder.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <deque>
@@ -286,13 +287,20 @@ void DeliveryWorker::applyCommands()
         commands.swap(m_pending);
     }
 
+    // A lone event goes straight to the sockets of the clients that have nothing queued. When
+    // several arrive in one pass they are queued instead, so that each client gets all of them
+    // in one write: that is what keeps Herald ahead when events come faster than it can send.
+    const auto publishes = std::count_if(commands.begin(), commands.end(), [](const Command &c) {
+        return c.kind == Command::Kind::Publish;
+    });
+
     for (Command &command : commands) {
         switch (command.kind) {
         case Command::Kind::Attach:
             attachSlot(command);
             break;
         case Command::Kind::Publish:
-            publishToTopic(command.event);
+            publishToTopic(command.event, publishes == 1);
             break;
         case Command::Kind::Send: {
             auto it = m_slots.find(command.sessionId);
@@ -365,7 +373,7 @@ void DeliveryWorker::attachSlot(Command &command)
         enqueue(raw, std::move(chunk));
 }
 
-void DeliveryWorker::publishToTopic(const EventPtr &event)
+void DeliveryWorker::publishToTopic(const EventPtr &event, bool direct)
 {
     auto it = m_topics.find(event->topic);
     if (it == m_topics.end())
@@ -379,8 +387,50 @@ void DeliveryWorker::publishToTopic(const EventPtr &event)
         // one event is above it, every later one is too.
         if (slot->condemned || slot->closing || event->id <= slot->floorId)
             continue;
+        if (direct && sendDirect(slot, frame, event->id))
+            continue;
         enqueue(slot, Chunk{frame, event->id});
     }
+}
+
+bool DeliveryWorker::sendDirect(Slot *slot, const QByteArray &frame, qint64 eventId)
+{
+    // Only a client with nothing queued and no fault shaping its writes can be written to
+    // ahead of the queue; the rest keep the queued path, which knows the faults.
+    if (!slot->queue.empty() || slot->stalled || slot->cutNext || slot->dripRate > 0
+        || slot->dropAfterEvents > 0)
+        return false;
+
+    ssize_t written;
+    do {
+        written = ::send(slot->fd, frame.constData(), size_t(frame.size()), MSG_NOSIGNAL);
+    } while (written < 0 && errno == EINTR);
+
+    if (written < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK)
+            return false; // the kernel buffer is full: queued, and EPOLLOUT resumes it
+        condemn(slot, QStringLiteral("write failed: ") + errnoText(errno), true);
+        return true;
+    }
+
+    if (written < frame.size()) {
+        // The rest is queued as if the whole frame had been, with what went out consumed.
+        enqueue(slot, Chunk{frame, eventId});
+        if (!slot->condemned)
+            consume(slot, written);
+        return true;
+    }
+
+    ClientSession &session = *slot->session;
+    if (session.isTapEnabled())
+        session.tap(frame.constData(), written);
+    bump(session.m_bytesSent, quint64(written));
+    bump(session.m_eventsSent, quint64(1));
+    session.m_lastSentId.store(eventId, std::memory_order_relaxed);
+    bump(m_bytes, quint64(written));
+    bump(m_deliveries, quint64(1));
+    slot->lastWriteMs = m_passMs;
+    return true;
 }
 
 void DeliveryWorker::enqueue(Slot *slot, Chunk chunk)

@@ -96,7 +96,8 @@ private:
     void run();
     void applyCommands();
     void attachSlot(Command &command);
-    void publishToTopic(const EventPtr &event);
+    void publishToTopic(const EventPtr &event, bool direct);
+    bool sendDirect(Slot *slot, const QByteArray &frame, qint64 eventId);
     void enqueue(Slot *slot, Chunk chunk);
     void flush(Slot *slot);
     void consume(Slot *slot, qint64 written);

@@ -23,12 +23,17 @@ public:
     Peer &operator=(const Peer &) = delete;
     ~Peer() { hangUp(); }
 
-    // Returns the end to hand to the broadcaster, or -1.
-    int open()
+    // Returns the end to hand to the broadcaster, or -1. With bufferBytes, both directions of
+    // the pair buffer only about that much, so a large frame cannot go out in one write.
+    int open(int bufferBytes = 0)
     {
         int fds[2];
         if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
             return -1;
+        if (bufferBytes > 0) {
+            ::setsockopt(fds[1], SOL_SOCKET, SO_SNDBUF, &bufferBytes, sizeof bufferBytes);
+            ::setsockopt(fds[0], SOL_SOCKET, SO_RCVBUF, &bufferBytes, sizeof bufferBytes);
+        }
         m_fd = fds[0];
         ::fcntl(m_fd, F_SETFL, ::fcntl(m_fd, F_GETFL) | O_NONBLOCK);
         return fds[1];
@@ -67,10 +72,13 @@ private Q_SLOTS:
     void placement();
     void leavingMakesRoom();
     void lateWorkerGetsLaterEvents();
+    void partialWritesKeepEveryByte_data();
+    void partialWritesKeepEveryByte();
 
 private:
     std::unique_ptr<Broadcaster> start(int workers, int clientsPerWorker);
-    SessionPtr attach(Broadcaster &broadcaster, Peer &peer, std::vector<Chunk> initial = {});
+    SessionPtr attach(Broadcaster &broadcaster, Peer &peer, std::vector<Chunk> initial = {},
+                      int bufferBytes = 0);
 };
 
 std::unique_ptr<Broadcaster> tst_Broadcaster::start(int workers, int clientsPerWorker)
@@ -88,9 +96,9 @@ std::unique_ptr<Broadcaster> tst_Broadcaster::start(int workers, int clientsPerW
 }
 
 SessionPtr tst_Broadcaster::attach(Broadcaster &broadcaster, Peer &peer,
-                                   std::vector<Chunk> initial)
+                                   std::vector<Chunk> initial, int bufferBytes)
 {
-    const int fd = peer.open();
+    const int fd = peer.open(bufferBytes);
     if (fd < 0)
         return nullptr;
     ClientInfo info;
@@ -191,6 +199,49 @@ void tst_Broadcaster::lateWorkerGetsLaterEvents()
     QTRY_VERIFY(early.received().contains("data: two\n"));
     QCOMPARE(late.received(), QByteArray("id: 1\ndata: one\n\nid: 2\ndata: two\n\n"));
     QCOMPARE(late.received().count("data: one"), 1);
+}
+
+void tst_Broadcaster::partialWritesKeepEveryByte_data()
+{
+    QTest::addColumn<bool>("readBetween");
+
+    // Read between events: each lone event meets an empty queue and is written straight to the
+    // socket, which takes only part of it. Read after all: later events find the rest of the
+    // first still queued and queue behind it.
+    QTest::newRow("read between events") << true;
+    QTest::newRow("read after all events") << false;
+}
+
+void tst_Broadcaster::partialWritesKeepEveryByte()
+{
+    QFETCH(bool, readBetween);
+
+    auto broadcaster = start(1, 0);
+    QVERIFY(broadcaster);
+    Peer peer;
+    const SessionPtr session = attach(*broadcaster, peer, {}, 4096);
+    QVERIFY(session);
+
+    // Each frame is several times what the socket pair buffers.
+    QByteArray expected;
+    const int events = 8;
+    for (int i = 1; i <= events; ++i) {
+        const QByteArray payload(64 * 1024 + i, char('a' + i));
+        const std::vector<EventPtr> published = broadcaster->publishLocal(
+            {EventDraft{QStringLiteral("default"), "message", payload, {}}});
+        QCOMPARE(published.size(), size_t(1));
+        expected += published.front()->frame;
+        if (readBetween)
+            QTRY_COMPARE(peer.received().size(), expected.size());
+    }
+
+    QTRY_COMPARE(peer.received().size(), expected.size());
+    QCOMPARE(peer.received(), expected);
+    QTRY_COMPARE(session->eventsSent(), quint64(events));
+    QCOMPARE(session->bytesSent(), quint64(expected.size()));
+    QCOMPARE(session->lastSentId(), qint64(events));
+    QCOMPARE(session->queuedBytes(), qint64(0));
+    QCOMPARE(broadcaster->metrics().deliveries, quint64(events));
 }
 
 QTEST_GUILESS_MAIN(tst_Broadcaster)
