@@ -10,7 +10,8 @@ LocalTarget::LocalTarget(const Scenario::Server &settings)
     config.bindAddress = QHostAddress::LocalHost;
     config.port = 0;
     config.broadcast.nodeId = QStringLiteral("scenario");
-    // Two delivery workers are plenty for a scenario and leave the cores to the clients.
+    // Two delivery workers are plenty for a scenario and leave the cores to the clients. Like any
+    // Herald, the node fills the first one before it uses the second (Broadcaster::Config).
     config.broadcast.workers = settings.workers.value_or(2);
     if (settings.retryMs)
         config.broadcast.retryMs = *settings.retryMs;
