@@ -33,8 +33,9 @@ struct Chunk
 };
 
 // A connected stream client as the rest of Herald sees it: its identity and live counters. The
-// delivery worker that owns the socket updates the counters; any thread may read them.
-class ClientSession
+// delivery worker that owns the socket updates the counters; any thread may read them. They
+// come first and share one cache line, which every delivery to this client writes.
+class alignas(64) ClientSession
 {
 public:
     enum class State { Streaming, Closing, Closed };
@@ -81,13 +82,13 @@ private:
 
     friend class DeliveryWorker;
 
-    const ClientInfo m_info;
     std::atomic<quint64> m_eventsSent{0};
     std::atomic<quint64> m_bytesSent{0};
     std::atomic<qint64> m_queuedBytes{0};
     std::atomic<qint64> m_lastSentId{0};
     std::atomic<State> m_state{State::Streaming};
     std::atomic<bool> m_tapEnabled{false};
+    const ClientInfo m_info;
     mutable std::mutex m_tapMutex;
     QByteArray m_tap;
 };
