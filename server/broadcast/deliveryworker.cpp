@@ -41,8 +41,7 @@ QString errnoText(int error)
 // Every counter a worker keeps has one writer, the worker thread itself, and readers that only
 // need a recent value. A plain load and store is then enough, and unlike fetch_add it costs no
 // locked instruction: these run several times per delivery.
-template<typename T>
-void bump(std::atomic<T> &counter, T by)
+template<typename T> void bump(std::atomic<T> &counter, T by)
 {
     counter.store(counter.load(std::memory_order_relaxed) + by, std::memory_order_relaxed);
 }
@@ -428,12 +427,17 @@ bool DeliveryWorker::sendDirect(Slot *slot, const QByteArray &frame, qint64 even
     if (session.isTapEnabled())
         session.tap(frame.constData(), written);
     bump(session.m_bytesSent, quint64(written));
-    bump(session.m_eventsSent, quint64(1));
-    session.m_lastSentId.store(eventId, std::memory_order_relaxed);
     bump(m_bytes, quint64(written));
-    bump(m_deliveries, quint64(1));
+    countEvent(session, eventId);
     slot->lastWriteMs = m_passMs;
     return true;
+}
+
+void DeliveryWorker::countEvent(ClientSession &session, qint64 eventId)
+{
+    bump(session.m_eventsSent, quint64(1));
+    session.m_lastSentId.store(eventId, std::memory_order_relaxed);
+    bump(m_deliveries, quint64(1));
 }
 
 void DeliveryWorker::enqueue(Slot *slot, Chunk chunk)
@@ -561,9 +565,7 @@ void DeliveryWorker::consume(Slot *slot, qint64 written)
             slot->queueLimit -= front.bytes.size();
         }
         if (front.eventId > 0) {
-            bump(session.m_eventsSent, quint64(1));
-            session.m_lastSentId.store(front.eventId, std::memory_order_relaxed);
-            bump(m_deliveries, quint64(1));
+            countEvent(session, front.eventId);
             if (slot->dropAfterEvents > 0 && --slot->dropAfterEvents == 0) {
                 // What is still queued is dropped on purpose: that is the fault.
                 slot->queue.pop_front();

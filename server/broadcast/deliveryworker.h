@@ -101,6 +101,8 @@ private:
     void enqueue(Slot *slot, Chunk chunk);
     void flush(Slot *slot);
     void consume(Slot *slot, qint64 written);
+    // An event's last byte reached the kernel.
+    void countEvent(ClientSession &session, qint64 eventId);
     void readFrom(Slot *slot);
     void beginClose(Slot *slot, CloseMode mode, const QString &reason);
     void condemn(Slot *slot, const QString &reason, bool reset);

@@ -1,5 +1,6 @@
 #include "broadcast/broadcaster.h"
 
+#include <QLoggingCategory>
 #include <QSignalSpy>
 #include <QTest>
 
@@ -11,6 +12,8 @@
 #include <unistd.h>
 
 using namespace Herald;
+
+Q_LOGGING_CATEGORY(lcTest, "herald.test")
 
 namespace {
 
@@ -89,14 +92,14 @@ std::unique_ptr<Broadcaster> tst_Broadcaster::start(int workers, int clientsPerW
     auto broadcaster = std::make_unique<Broadcaster>(config);
     QString error;
     if (!broadcaster->start(&error)) {
-        qWarning() << "cannot start the broadcaster:" << error;
+        qCWarning(lcTest) << "cannot start the broadcaster:" << error;
         return nullptr;
     }
     return broadcaster;
 }
 
-SessionPtr tst_Broadcaster::attach(Broadcaster &broadcaster, Peer &peer,
-                                   std::vector<Chunk> initial, int bufferBytes)
+SessionPtr tst_Broadcaster::attach(Broadcaster &broadcaster, Peer &peer, std::vector<Chunk> initial,
+                                   int bufferBytes)
 {
     const int fd = peer.open(bufferBytes);
     if (fd < 0)
